@@ -1,0 +1,3 @@
+from newproj.cli import main
+
+main()

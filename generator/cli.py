@@ -1,0 +1,137 @@
+"""newproj's commands: parse options, call one function, turn errors into messages."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from newproj import __version__
+from newproj.errors import EXIT_INTERRUPTED, NewprojError
+
+TEMPLATE_NAMES = ("flask-api", "flask-webapp", "django-fullstack")
+
+
+def _answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("-a", "--answer", "answer_pairs", multiple=True, metavar="KEY=VALUE",
+                     help="An answer, e.g. -a purpose=api (repeatable; requirement and template keys)."),
+        click.option("--answers-file", type=click.Path(dir_okay=False, path_type=Path),
+                     help="YAML file of answers (a team preset, or a project's .copier-answers.yml)."),
+        click.option("-y", "--yes", "--defaults", "defaults", is_flag=True,
+                     help="Never prompt: every unanswered key takes its default."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+
+
+def _inputs(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool,
+            strict: bool = True, **extra: Any) -> Any:
+    from newproj import answers
+    from newproj.create import Inputs
+
+    from_file = answers.load_file(answers_file) if answers_file else {}
+    given = answers.merge(from_file, answers.parse_pairs(answer_pairs), strict=strict)
+    return Inputs(given=given, defaults=defaults, interactive=_interactive() and not defaults, **extra)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="newproj")
+def cli() -> None:
+    """Ask what you are building, pick Flask or Django, and render a ready repository."""
+
+
+@cli.command()
+@click.argument("dest", required=False)
+@_answer_options
+@click.option("--template", type=click.Choice(TEMPLATE_NAMES), help="Render this template, whatever the recommendation.")
+@click.option("--framework", type=click.Choice(["flask", "django"]), help="Use this framework, whatever the recommendation.")
+@click.option("--source", metavar="PATH_OR_GIT_URL", help="Render from a team's template repository instead of newproj's own.")
+@click.option("--no-git", is_flag=True, help="Do not create a git repository or commit.")
+@click.option("--dry-run", is_flag=True, help="Print the decision and every file it would write; write nothing.")
+def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool,
+           as_json: bool, template: str | None, framework: str | None, source: str | None,
+           no_git: bool, dry_run: bool) -> None:
+    """Create a project in DEST (default: a folder named after the project)."""
+    from newproj import create as creating
+    from newproj import report
+
+    inputs = _inputs(answer_pairs, answers_file, defaults, strict=source is None, dest=dest,
+                     template=template, framework=framework, source=source)
+    result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
+    if as_json:
+        report.emit_json(report.result_json(result))
+        for note in result.notes:
+            click.echo(note, err=True)
+    else:
+        report.result_text(result)
+
+
+@cli.command()
+@_answer_options
+def recommend(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool, as_json: bool) -> None:
+    """Recommend Flask or Django, with the reasons, without creating anything."""
+    from newproj import create as creating
+    from newproj import report
+    from newproj.decide import decide
+
+    inputs = _inputs(answer_pairs, answers_file, defaults)
+    missing = [k for k in creating.missing_answers(inputs) if k in creating.requirements.KEYS]
+    creating.refuse_missing(missing)
+    decision = decide(creating.ask_requirements(inputs))
+    if as_json:
+        report.emit_json(report.decision_json(decision))
+    else:
+        report.recommendation(decision, err=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def templates(as_json: bool) -> None:
+    """List the templates, what each is for, and the template version."""
+    from newproj import catalog, releases, report
+
+    version = releases.packaged_version()
+    if as_json:
+        report.emit_json({"version": version, "templates": [
+            {"name": t.name, "framework": t.framework, "summary": t.summary} for t in catalog.TEMPLATES]})
+        return
+    width = max(len(t.name) for t in catalog.TEMPLATES)
+    for t in catalog.TEMPLATES:
+        click.echo(f"{t.name:<{width}}  {t.summary}")
+    click.echo(f"template version: {version}")
+
+
+def _stop(signum: int, frame: object) -> NoReturn:
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the CLI: errors become one line and an exit code, never a traceback."""
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        code = cli.main(args=argv, prog_name="newproj", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Error: interrupted; nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except NewprojError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted; nothing was written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,41 @@
+"""One root error; each subclass carries the exit code the CLI turns it into."""
+
+from __future__ import annotations
+
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class NewprojError(Exception):
+    """A failure a person can act on; the message says what to do."""
+
+    exit_code = EXIT_FAILURE
+
+
+class BadInput(NewprojError):
+    """An answer, a name, a flag or a file that newproj cannot use."""
+
+    exit_code = EXIT_USAGE
+
+
+class MissingAnswers(BadInput):
+    """No terminal to ask, and answers are missing."""
+
+
+class DestinationInUse(BadInput):
+    """The destination holds files newproj did not create."""
+
+
+class RenderFailed(NewprojError):
+    """Copier could not render the template; nothing was left behind."""
+
+
+class GitFailed(NewprojError):
+    """A git command failed."""
+
+
+class Interrupted(NewprojError):
+    """The person pressed Ctrl-C (or the process was told to stop)."""
+
+    exit_code = EXIT_INTERRUPTED

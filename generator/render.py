@@ -1,0 +1,75 @@
+"""The only module that imports copier: render a template into a folder."""
+
+from __future__ import annotations
+
+import secrets
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newproj.errors import BadInput, Interrupted, RenderFailed
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a template comes from: newproj's release bundle, or a team's repository."""
+
+    src_path: str
+    vcs_ref: str | None
+    version: str | None
+
+
+def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = False) -> None:
+    """Render source with data into the (empty) folder into."""
+    import copier
+    from copier import errors as copier_errors
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            copier.run_copy(
+                source.src_path, into, data=dict(data), vcs_ref=source.vcs_ref,
+                defaults=not ask, quiet=True, unsafe=False, overwrite=True, cleanup_on_error=False,
+            )
+    except KeyboardInterrupt as error:
+        raise Interrupted("interrupted; nothing was written") from error
+    except copier_errors.UnsafeTemplateError as error:
+        raise BadInput(f"the template needs features newproj does not allow (tasks, migrations, extensions): {error}") from error
+    except (ValueError, copier_errors.UserMessageError) as error:
+        raise BadInput(_one_line(error)) from error
+    except OSError as error:
+        raise RenderFailed(f"could not write the project: {error.strerror or error}; nothing was left behind") from error
+    except copier_errors.CopierError as error:
+        raise RenderFailed(f"the template could not be rendered: {_one_line(error)}") from error
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def files_in(root: Path) -> list[str]:
+    """Every file below root, as sorted relative POSIX paths (git's own folder left out)."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    )
+
+
+def write_env(project: Path) -> bool:
+    """Write the gitignored .env from .env.example with a fresh SECRET_KEY; False if no example."""
+    example = project / ".env.example"
+    if not example.exists() or (project / ".env").exists():
+        return False
+    lines = []
+    for line in example.read_text(encoding="utf-8").splitlines():
+        if line.startswith("SECRET_KEY="):
+            line = f"SECRET_KEY={secrets.token_urlsafe(50)}"
+        lines.append(line)
+    env = project / ".env"
+    env.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env.chmod(0o600)
+    return True

@@ -1,0 +1,86 @@
+"""What newproj tells people: the recommendation and the outcome, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from newproj import catalog
+from newproj.decide import Decision
+
+
+def recommendation_lines(decision: Decision) -> list[str]:
+    lines = [f"Recommended: {decision.framework_name}, template {decision.template}"]
+    if decision.close_call:
+        runner = catalog.FRAMEWORK_NAMES[decision.runner_up]
+        lines.append(f"It is a close call (score {decision.scores[decision.framework]} to "
+                     f"{decision.scores[decision.runner_up]}): {runner} ({decision.runner_up_template}) came second.")
+    lines.append("Why:")
+    lines += [f"  - {reason}" for reason in decision.reasons]
+    if decision.runner_up_reasons:
+        lines.append(f"For {catalog.FRAMEWORK_NAMES[decision.runner_up]}:")
+        lines += [f"  - {reason}" for reason in decision.runner_up_reasons]
+    return lines
+
+
+def recommendation(decision: Decision, err: bool = True) -> None:
+    click.echo("\n".join(recommendation_lines(decision)), err=err)
+
+
+def decision_json(decision: Decision) -> dict[str, Any]:
+    return {
+        "framework": decision.framework,
+        "template": decision.template,
+        "reasons": list(decision.reasons),
+        "close_call": decision.close_call,
+        "runner_up": decision.runner_up,
+        "runner_up_template": decision.runner_up_template,
+        "runner_up_reasons": list(decision.runner_up_reasons),
+        "scores": dict(decision.scores),
+        "answers": dict(decision.answers),
+    }
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    click.echo(json.dumps(payload, indent=2, sort_keys=False))
+
+
+def result_json(result: Any) -> dict[str, Any]:
+    return {
+        "destination": str(result.destination),
+        "framework": result.choice.framework,
+        "template": result.choice.template,
+        "template_version": result.source.version,
+        "overridden": result.choice.overridden,
+        "recommendation": decision_json(result.decision),
+        "reasons": list(result.data["decision_reasons"]),
+        "answers": {k: v for k, v in result.data.items() if k != "decision_reasons"},
+        "files": result.files,
+        "dry_run": result.dry_run,
+        "commit": result.commit,
+        "notes": result.notes,
+        "next_steps": result.next_steps,
+    }
+
+
+def result_text(result: Any) -> None:
+    recommendation(result.decision, err=False)
+    if result.choice.overridden:
+        click.echo(f"Using {result.choice.template} as you asked.")
+    if result.dry_run:
+        click.echo(f"Dry run: would create {result.destination} with {len(result.files)} files:")
+        for name in result.files:
+            click.echo(f"  {name}")
+        click.echo("Nothing was written.")
+        return
+    version = f" {result.source.version}" if result.source.version else ""
+    click.echo(f"Created {result.destination} from {result.choice.template}{version} ({len(result.files)} files).")
+    if result.commit:
+        click.echo(f"Committed as {result.commit[:12]}.")
+    for note in result.notes:
+        click.echo(f"Note: {note}")
+    click.echo("Next steps:")
+    for step in result.next_steps:
+        click.echo("  " + step.replace("\n", "\n  "))

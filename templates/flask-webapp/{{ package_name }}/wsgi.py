@@ -1,0 +1,5 @@
+"""Entry point for gunicorn (see the Procfile)."""
+
+from . import create_app
+
+app = create_app()
