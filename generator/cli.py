@@ -58,17 +58,19 @@ def cli() -> None:
 @click.option("--template", type=click.Choice(TEMPLATE_NAMES), help="Render this template, whatever the recommendation.")
 @click.option("--framework", type=click.Choice(["flask", "django"]), help="Use this framework, whatever the recommendation.")
 @click.option("--source", metavar="PATH_OR_GIT_URL", help="Render from a team's template repository instead of newproj's own.")
+@click.option("--template-version", metavar="vX.Y.Z", help="Render this template release instead of the newest.")
 @click.option("--no-git", is_flag=True, help="Do not create a git repository or commit.")
 @click.option("--dry-run", is_flag=True, help="Print the decision and every file it would write; write nothing.")
 def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool,
            as_json: bool, template: str | None, framework: str | None, source: str | None,
-           no_git: bool, dry_run: bool) -> None:
+           template_version: str | None, no_git: bool, dry_run: bool) -> None:
     """Create a project in DEST (default: a folder named after the project)."""
     from newproj import create as creating
     from newproj import report
 
     inputs = _inputs(answer_pairs, answers_file, defaults, strict=source is None, dest=dest,
-                     template=template, framework=framework, source=source)
+                     template=template, framework=framework, source=source,
+                     template_version=template_version)
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
     if as_json:
         report.emit_json(report.result_json(result))
@@ -103,6 +105,7 @@ def templates(as_json: bool) -> None:
     from newproj import catalog, releases, report
 
     version = releases.packaged_version()
+    bundle = releases.install_user_bundle()
     if as_json:
         report.emit_json({"version": version, "templates": [
             {"name": t.name, "framework": t.framework, "summary": t.summary} for t in catalog.TEMPLATES]})
@@ -110,7 +113,50 @@ def templates(as_json: bool) -> None:
     width = max(len(t.name) for t in catalog.TEMPLATES)
     for t in catalog.TEMPLATES:
         click.echo(f"{t.name:<{width}}  {t.summary}")
-    click.echo(f"template version: {version}")
+    click.echo(f"template version: {version} (releases for copier update: {bundle})")
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--to", "to", metavar="vX.Y.Z", help="Update to this release instead of the newest.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def update(project: Path, dry_run: bool, to: str | None, as_json: bool) -> None:
+    """Pull the newest template release into PROJECT, keeping your edits (3-way merge)."""
+    from newproj import report
+    from newproj import update as updating
+
+    outcome = updating.update(project, dry_run=dry_run, to=to)
+    report.update_outcome(outcome, as_json)
+    if outcome.conflicts and not dry_run:
+        raise updating.conflict_error(outcome)
+
+
+@cli.command()
+@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def check(project: Path, as_json: bool) -> None:
+    """Say whether PROJECT's template is up to date (exit 0) or an update is available (exit 5)."""
+    from newproj import report
+    from newproj import update as updating
+    from newproj.errors import EXIT_UPDATE_AVAILABLE
+
+    status = updating.status(project)
+    report.check_status(status, as_json)
+    if not status.up_to_date:
+        sys.exit(EXIT_UPDATE_AVAILABLE)
+
+
+@cli.command("export-templates")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+def export_templates(dest: Path) -> None:
+    """Write newproj's templates, with every release tagged, as a git repository for your team."""
+    from newproj import releasing
+
+    version = releasing.export(dest.absolute())
+    click.echo(f"Exported newproj's templates (newest release {version}) to {dest} as a git repository.")
+    click.echo("Edit, commit and tag a higher version (git tag v1.0.0), then: newproj create --source "
+               f"{dest.absolute()} DEST")
 
 
 def _stop(signum: int, frame: object) -> NoReturn:

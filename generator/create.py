@@ -26,6 +26,7 @@ class Inputs:
     defaults: bool = False
     interactive: bool = False
     source: str | None = None
+    template_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,16 +164,19 @@ def readme_commands(project: Path, heading: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def resolve_source(spec: str | None) -> Source:
-    """newproj's newest release, or a team's template repository (a path or a git URL)."""
+def resolve_source(spec: str | None, version: str | None = None) -> Source:
+    """newproj's newest (or a given) release, or a team's template repository (a path or a git URL)."""
     if spec is None:
         from newproj import releases
 
-        version = releases.packaged_version()
+        known = releases.packaged_tags()
+        if version is not None and version not in known:
+            raise BadInput(f"no template release {version}; this newproj has: {', '.join(sorted(known, key=releases.version_key))}")
         releases.install_user_bundle()
-        return Source(releases.USER_BUNDLE_PATH, version, version)
+        chosen = version or releases.latest(known)
+        return Source(releases.USER_BUNDLE_PATH, chosen, chosen)
     local = Path(spec).expanduser()
-    return Source(str(local.absolute()) if local.exists() else spec, None, None)
+    return Source(str(local.absolute()) if local.exists() else spec, version, version)
 
 
 def plan(inputs: Inputs) -> tuple[Path, Decision, Choice, dict[str, Any]]:
@@ -195,7 +199,7 @@ def plan(inputs: Inputs) -> tuple[Path, Decision, Choice, dict[str, Any]]:
 def create(inputs: Inputs, dry_run: bool = False, use_git: bool = True) -> Result:
     """Render into a staging folder beside the destination, commit, then move it into place."""
     dest, decision, choice, data = plan(inputs)
-    source = resolve_source(inputs.source)
+    source = resolve_source(inputs.source, inputs.template_version)
     result = Result(dest, decision, choice, source, data, dry_run=dry_run)
     if dry_run:
         with destination.scratch() as scratch:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
+EXIT_INSTALL_FAILED = 3
+EXIT_CONFLICTS = 4
+EXIT_UPDATE_AVAILABLE = 5
 EXIT_INTERRUPTED = 130
 
 
@@ -39,3 +42,21 @@ class Interrupted(NewprojError):
     """The person pressed Ctrl-C (or the process was told to stop)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+class NotAProject(BadInput):
+    """The folder is not a project newproj (or Copier) generated."""
+
+
+class DirtyTree(BadInput):
+    """Uncommitted changes would mix with the update."""
+
+
+class TooNew(BadInput):
+    """The project comes from a template release newer than this newproj carries."""
+
+
+class ConflictsRemain(NewprojError):
+    """An update left conflict markers for the person to resolve."""
+
+    exit_code = EXIT_CONFLICTS

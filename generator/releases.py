@@ -79,6 +79,7 @@ def _atomic_copy(source: Path, target: Path) -> None:
     os.close(fd)
     try:
         shutil.copyfile(source, tmp)
+        Path(tmp).chmod(0o644)
         os.replace(tmp, target)
     finally:
         Path(tmp).unlink(missing_ok=True)

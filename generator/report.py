@@ -84,3 +84,41 @@ def result_text(result: Any) -> None:
     click.echo("Next steps:")
     for step in result.next_steps:
         click.echo("  " + step.replace("\n", "\n  "))
+
+
+def check_status(status: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json({"project": str(status.project), "template": status.template, "source": status.source,
+                   "current": status.current, "newest": status.newest, "up_to_date": status.up_to_date})
+        return
+    click.echo(f"{status.project.name}: template {status.template} at {status.current or 'an unreleased version'}; "
+               f"newest release {status.newest}")
+    if status.too_new:
+        click.echo("This project is newer than this newproj's templates: upgrade newproj.")
+    elif status.up_to_date:
+        click.echo("Up to date.")
+    else:
+        click.echo("An update is available: newproj update")
+
+
+def update_outcome(outcome: Any, as_json: bool) -> None:
+    status = outcome.status
+    if as_json:
+        emit_json({"project": str(status.project), "from": status.current, "to": outcome.target,
+                   "up_to_date": status.up_to_date and outcome.target == status.newest and not outcome.changed,
+                   "dry_run": outcome.dry_run, "changed": outcome.changed, "added": outcome.added,
+                   "removed": outcome.removed, "conflicts": outcome.conflicts})
+        return
+    if status.up_to_date and not (outcome.changed or outcome.added or outcome.conflicts):
+        click.echo(f"{status.project.name} is up to date (template {status.current}).")
+        return
+    verb = "Would update" if outcome.dry_run else "Updated"
+    click.echo(f"{verb} {status.project.name} from template {status.current} to {outcome.target}.")
+    for label, names in (("changed", outcome.changed), ("added", outcome.added),
+                         ("removed", outcome.removed), ("in conflict", outcome.conflicts)):
+        for name in names:
+            click.echo(f"  {label}: {name}")
+    if outcome.dry_run:
+        click.echo("Nothing was changed (dry run).")
+    elif not outcome.conflicts:
+        click.echo("Review with git diff, run the tests, then commit: git add -A && git commit -m 'Update template'")
