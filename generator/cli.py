@@ -61,23 +61,39 @@ def cli() -> None:
 @click.option("--template-version", metavar="vX.Y.Z", help="Render this template release instead of the newest.")
 @click.option("--no-git", is_flag=True, help="Do not create a git repository or commit.")
 @click.option("--dry-run", is_flag=True, help="Print the decision and every file it would write; write nothing.")
+@click.option("--install/--no-install", default=None,
+              help="Create .venv, install the dependencies (uv, else pip) and apply migrations. "
+                   "Asked when interactive (default yes); off for --defaults and scripts.")
+@click.option("--run", "run_app", is_flag=True,
+              help="Install, then start the development server and print its URL; Ctrl-C stops it (exit 0).")
 def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool,
            as_json: bool, template: str | None, framework: str | None, source: str | None,
-           template_version: str | None, no_git: bool, dry_run: bool) -> None:
+           template_version: str | None, no_git: bool, dry_run: bool, install: bool | None, run_app: bool) -> None:
     """Create a project in DEST (default: a folder named after the project)."""
     from newproj import create as creating
+    from newproj import install as installing
     from newproj import report
+
+    installing.check_flags(install, run_app, dry_run)
 
     inputs = _inputs(answer_pairs, answers_file, defaults, strict=source is None, dest=dest,
                      template=template, framework=framework, source=source,
                      template_version=template_version)
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
+    setup = None
+    if not dry_run and installing.wanted(install, run_app, inputs.interactive):
+        setup = installing.set_up(result.destination)
+        result.next_steps = installing.steps_left(result.next_steps, setup)
     if as_json:
-        report.emit_json(report.result_json(result))
+        report.emit_json(report.result_json(result, setup))
         for note in result.notes:
             click.echo(note, err=True)
     else:
-        report.result_text(result)
+        report.result_text(result, setup)
+    if setup is not None:
+        installing.check(setup)
+    if run_app:
+        installing.serve(result.destination, err=as_json)
 
 
 @cli.command()

@@ -205,18 +205,18 @@ def create(inputs: Inputs, dry_run: bool = False, use_git: bool = True) -> Resul
         with destination.scratch() as scratch:
             _render_into(Path(scratch), result, inputs.interactive)
         return result
-    outer = repo.enclosing_work_tree(dest)
+    own_repo = (dest / ".git").exists()
+    outer = None if own_repo else repo.enclosing_work_tree(dest)
+    init_here = use_git and outer is None and not own_repo
     with destination.staging(dest) as tmp:
         _render_into(tmp, result, inputs.interactive)
-        init_here = use_git and outer is None and not (dest / ".git").exists()
         if init_here:
             _commit(tmp, result, init=True)
         destination.publish(tmp, dest)
-    if use_git and not init_here:
-        if outer is not None:
-            result.notes.append(f"{dest} is inside the git repository {outer}: the files are left for you to commit there.")
-        else:
-            _commit(dest, result, init=False)
+    if use_git and own_repo:
+        _commit(dest, result, init=False)
+    elif use_git and outer is not None:
+        result.notes.append(f"{dest} is inside the git repository {outer}: the files are left for you to commit there.")
     result.next_steps = next_steps(result)
     return result
 

@@ -60,3 +60,13 @@ class ConflictsRemain(NewprojError):
     """An update left conflict markers for the person to resolve."""
 
     exit_code = EXIT_CONFLICTS
+
+
+class InstallFailed(NewprojError):
+    """The project was created and stays, but installing or migrating it failed; the message says how to retry."""
+
+    exit_code = EXIT_INSTALL_FAILED
+
+
+class ServerFailed(NewprojError):
+    """The project is set up, but `--run` could not start its development server."""

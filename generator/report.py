@@ -47,7 +47,7 @@ def emit_json(payload: dict[str, Any]) -> None:
     click.echo(json.dumps(payload, indent=2, sort_keys=False))
 
 
-def result_json(result: Any) -> dict[str, Any]:
+def result_json(result: Any, setup: Any = None) -> dict[str, Any]:
     return {
         "destination": str(result.destination),
         "framework": result.choice.framework,
@@ -62,10 +62,11 @@ def result_json(result: Any) -> dict[str, Any]:
         "commit": result.commit,
         "notes": result.notes,
         "next_steps": result.next_steps,
+        "install": setup.as_json() if setup is not None else None,
     }
 
 
-def result_text(result: Any) -> None:
+def result_text(result: Any, setup: Any = None) -> None:
     recommendation(result.decision, err=False)
     if result.choice.overridden:
         click.echo(f"Using {result.choice.template} as you asked.")
@@ -81,6 +82,8 @@ def result_text(result: Any) -> None:
         click.echo(f"Committed as {result.commit[:12]}.")
     for note in result.notes:
         click.echo(f"Note: {note}")
+    if setup is not None and setup.ok:
+        click.echo(f"Set up with {setup.installer} in {setup.seconds:.1f} s: .venv, dependencies, migrations.")
     click.echo("Next steps:")
     for step in result.next_steps:
         click.echo("  " + step.replace("\n", "\n  "))

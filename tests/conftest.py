@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support.fixtures import template_root
 from tests.support.services import PostgresServer, chromium, postgres_server
 
 
@@ -19,3 +21,29 @@ def postgres() -> Iterator[PostgresServer]:
 def browser() -> Iterator[object]:
     with chromium() as instance:
         yield instance
+
+
+@pytest.fixture
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh HOME with a git identity, so tests never touch the real one."""
+    path = tmp_path_factory.mktemp("home")
+    (path / ".gitconfig").write_text("[user]\n\tname = Test Person\n\temail = test@example.com\n")
+    return path
+
+
+@pytest.fixture
+def cli_env(home: Path) -> dict[str, str]:
+    return {"HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+@pytest.fixture
+def fixture_templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return template_root(tmp_path_factory.mktemp("fixture") / "templates")
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """An empty folder to create projects in; tests check nothing else appears in it."""
+    path = tmp_path / "work"
+    path.mkdir()
+    return path
