@@ -64,11 +64,23 @@ def load_file(path: Path) -> dict[str, Any]:
     return {str(k): v for k, v in content.items() if not str(k).startswith("_")}
 
 
-def merge(file_answers: Mapping[str, Any], cli_answers: Mapping[str, str], strict: bool) -> dict[str, Any]:
-    """Command-line answers over file answers; with strict, unknown keys are refused."""
+def source_questions(source: str | None) -> frozenset[str] | None:
+    """Question names of a team's local template source, empty for newproj's own, None if unreadable."""
+    if source is None:
+        return frozenset()
+    for name in ("copier.yml", "copier.yaml"):
+        path = Path(source).expanduser() / name
+        if path.is_file():
+            return frozenset(k for k in load_file(path) if not k.startswith("_"))
+    return None
+
+
+def merge(file_answers: Mapping[str, Any], cli_answers: Mapping[str, str],
+          extra_keys: frozenset[str] | None = frozenset()) -> dict[str, Any]:
+    """Command-line answers over file answers; unknown keys are refused unless extra_keys is None."""
     merged = {**file_answers, **cli_answers}
-    if strict:
-        unknown = sorted(set(merged) - set(KNOWN))
+    if extra_keys is not None:
+        unknown = sorted(set(merged) - set(KNOWN) - extra_keys)
         if unknown:
             raise BadInput(f"unknown answer key {unknown[0]!r}; known keys: {', '.join(KNOWN)}")
     for key in requirements.KEYS:

@@ -36,13 +36,13 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
 
 
-def _inputs(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool,
-            strict: bool = True, **extra: Any) -> Any:
+def _inputs(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool, **extra: Any) -> Any:
     from newproj import answers
     from newproj.create import Inputs
 
     from_file = answers.load_file(answers_file) if answers_file else {}
-    given = answers.merge(from_file, answers.parse_pairs(answer_pairs), strict=strict)
+    known = answers.source_questions(extra.get("source"))
+    given = answers.merge(from_file, answers.parse_pairs(answer_pairs), known)
     return Inputs(given=given, defaults=defaults, interactive=_interactive() and not defaults, **extra)
 
 
@@ -76,7 +76,7 @@ def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path |
 
     installing.check_flags(install, run_app, dry_run)
 
-    inputs = _inputs(answer_pairs, answers_file, defaults, strict=source is None, dest=dest,
+    inputs = _inputs(answer_pairs, answers_file, defaults, dest=dest,
                      template=template, framework=framework, source=source,
                      template_version=template_version)
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
