@@ -128,7 +128,7 @@ def project_answers(inputs: Inputs) -> dict[str, Any]:
 
         checks = {"project_name": names.project_name_problem, "author_email": _email_problem}
         for q in answer_rules.TEMPLATE_QUESTIONS:
-            if q.key not in result:
+            if q.key not in result and not (q.key == "project_name" and inputs.dest is not None):
                 result[q.key] = prompts.text(q.question, fallbacks[q.key], checks.get(q.key, _no_problem))
     for key, value in fallbacks.items():
         result.setdefault(key, value)

@@ -130,11 +130,12 @@ def plan(project: Path, tool: str) -> list[Step]:
     venv: tuple[str, ...]
     deps: tuple[str, ...]
     if tool == "uv":
-        # --seed puts pip in the venv, so the README's pip commands keep working in it.
-        venv = ("uv", "venv", "--seed", "--python", sys.executable, VENV)
+        # --seed puts pip in the venv, so the README's pip commands keep working in it;
+        # --clear lets the retry command replace a half-made .venv.
+        venv = ("uv", "venv", "--seed", "--clear", "--python", sys.executable, VENV)
         deps = ("uv", "pip", "install", "--python", PYTHON, "-e", EDITABLE)
     else:
-        venv = (sys.executable, "-m", "venv", VENV)
+        venv = (sys.executable, "-m", "venv", "--clear", VENV)
         deps = (PYTHON, "-m", "pip", "install", "-e", EDITABLE)
     steps = [
         Step("venv", f"Creating {VENV} with {tool}", f"Created {VENV} with {tool}", venv, shlex.join(venv)),

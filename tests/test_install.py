@@ -1,0 +1,174 @@
+"""`newproj create --install` and `--run`: a project that is set up and answering, or one clear retry command."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+from tests.support.harness import REPO, fetch, free_port, newproj, readme_block, run_bash
+
+TEMPLATE = "flask-api"  # the quickest to install; every template shares the set-up conventions
+UNREACHABLE = "http://127.0.0.1:9/simple"  # the discard port: nothing listens, so connecting fails at once
+
+
+def create(dest: Path, *extra: str, env: Mapping[str, str] | None = None,
+           timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return newproj("create", str(dest), "--defaults", "--no-git", "--template", TEMPLATE,
+                   "--source", str(REPO / "templates"), "--json", *extra, env=env, timeout=timeout)
+
+
+def without_uv() -> str:
+    """PATH with every folder that holds a `uv` left out, so newproj falls back to pip."""
+    folders = os.environ.get("PATH", "").split(os.pathsep)
+    return os.pathsep.join(f for f in folders if f and not (Path(f) / "uv").exists())
+
+
+def offline_env(tool: str) -> dict[str, str]:
+    """An unreachable package index, no cache and no local mirrors, with short timeouts."""
+    if tool == "uv":
+        return {"UV_INDEX_URL": UNREACHABLE, "UV_DEFAULT_INDEX": UNREACHABLE, "UV_NO_CACHE": "1",
+                "UV_NO_CONFIG": "1", "UV_HTTP_TIMEOUT": "5", "UV_HTTP_RETRIES": "0", "UV_PYTHON_DOWNLOADS": "never"}
+    return {"PATH": without_uv(), "PIP_INDEX_URL": UNREACHABLE, "PIP_CONFIG_FILE": os.devnull,
+            "PIP_FIND_LINKS": "", "PIP_NO_CACHE_DIR": "1", "PIP_RETRIES": "0", "PIP_TIMEOUT": "5"}
+
+
+@pytest.mark.e2e
+def test_install_gives_an_environment_in_which_the_project_tests_pass(tmp_path: Path) -> None:
+    project = tmp_path / "shop_api"
+    result = create(project, "--install")
+    assert result.returncode == 0, result.stderr
+    setup = json.loads(result.stdout)["install"]
+    assert setup["ok"] is True
+    assert [s["name"] for s in setup["steps"]] == ["venv", "dependencies", "migrations"]
+    assert all(s["exit_code"] == 0 for s in setup["steps"])
+    # The migrations ran: the database is at the newest revision already.
+    current = run_bash(project, ".venv/bin/flask --app shop_api db current")
+    assert "(head)" in current.stdout
+    run_bash(project, readme_block(project, "Tests"))
+
+
+@pytest.mark.e2e
+def test_install_falls_back_to_pip_without_uv(tmp_path: Path) -> None:
+    project = tmp_path / "shop_api"
+    result = create(project, "--install", env={"PATH": without_uv()}, timeout=900)
+    assert result.returncode == 0, result.stderr
+    setup = json.loads(result.stdout)["install"]
+    assert setup["installer"] == "pip"
+    assert setup["ok"] is True
+    run_bash(project, ".venv/bin/python -m pytest -q")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_a_failed_install_keeps_the_project_and_prints_the_retry_command(tmp_path: Path, tool: str) -> None:
+    project = tmp_path / "shop_api"
+    result = create(project, "--install", env=offline_env(tool), timeout=180)
+    assert result.returncode == 3, result.stderr
+    setup = json.loads(result.stdout)["install"]
+    assert setup["ok"] is False
+    assert setup["installer"] == tool
+    assert setup["failed_step"] in ("venv", "dependencies")
+    assert (project / "pyproject.toml").is_file()
+    assert (project / "README.md").is_file()
+    assert "Error: the project is in" in result.stderr
+    assert f"Retry with:\n  {setup['retry']}" in result.stderr
+    assert setup["retry"].startswith(f"cd {project} && ")
+    assert "-e '.[dev]'" in setup["retry"]
+    assert setup["retry"].endswith("flask --app shop_api db upgrade")
+
+
+@pytest.mark.e2e
+def test_the_printed_retry_command_finishes_the_set_up(tmp_path: Path) -> None:
+    project = tmp_path / "shop_api"
+    failed = create(project, "--install", env=offline_env("uv"), timeout=180)
+    assert failed.returncode == 3, failed.stderr
+    retry = json.loads(failed.stdout)["install"]["retry"]
+    subprocess.run(["bash", "-euo", "pipefail", "-c", retry], cwd=tmp_path, check=True, timeout=600,
+                   capture_output=True, text=True)
+    run_bash(project, ".venv/bin/python -m pytest -q")
+
+
+@pytest.mark.e2e
+def test_run_serves_health_and_stops_on_sigint(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "CI": "true", "FLASK_RUN_PORT": str(port), "PORT": str(port)}
+    args = [sys.executable, "-m", "newproj", "create", str(tmp_path / "shop_api"), "--defaults", "--no-git",
+            "--template", TEMPLATE, "--source", str(REPO / "templates"), "--run"]
+    proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    serving = threading.Event()
+    reader = threading.Thread(target=_collect, args=(proc, lines, serving), daemon=True)
+    reader.start()
+    try:
+        assert serving.wait(300), "newproj never said where it serves:\n" + "".join(lines)
+        url = next(m.group(1) for line in lines if (m := re.search(r"^Serving at (\S+)/ ", line)))
+        assert url == f"http://127.0.0.1:{port}"
+        reply = fetch(f"{url}/health")
+        assert reply.status == 200
+        assert reply.json() == {"status": "ok", "database": "ok"}
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(60) == 0, "".join(lines)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    reader.join(10)
+    assert "Stopped the development server." in "".join(lines)
+    assert _refused(url), "the development server still answers after newproj stopped"
+
+
+def _collect(proc: subprocess.Popen[str], lines: list[str], serving: threading.Event) -> None:
+    for line in proc.stdout or ():
+        lines.append(line)
+        if line.startswith("Serving at "):
+            serving.set()
+
+
+def _refused(url: str) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            fetch(f"{url}/health", timeout=1)
+        except OSError:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("flags", [["--run", "--no-install"], ["--dry-run", "--install"], ["--dry-run", "--run"]],
+                         ids=["run-without-install", "dry-run-install", "dry-run-run"])
+def test_flags_that_cannot_work_together_are_refused_before_anything_is_written(tmp_path: Path,
+                                                                                 flags: list[str]) -> None:
+    project = tmp_path / "shop_api"
+    result = create(project, *flags)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ")
+    assert not project.exists()
+
+
+def test_without_install_nothing_is_installed_and_json_says_so(tmp_path: Path) -> None:
+    project = tmp_path / "shop_api"
+    result = create(project)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["install"] is None
+    assert not (project / ".venv").exists()
+
+
+def test_help_does_not_import_rich() -> None:
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "newproj", "create", "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "--install / --no-install" in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
+    assert "click" in imported
+    assert not {name for name in imported if name.split(".")[0] == "rich"}
