@@ -6,8 +6,8 @@ import keyword
 import re
 import sys
 
-DIST_NAME = re.compile(r"[a-z][a-z0-9_-]*\Z")
-PACKAGE_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+DIST_NAME = re.compile(r"[a-z][a-z0-9_-]{0,49}\Z")
+PACKAGE_NAME = re.compile(r"[a-z][a-z0-9_]{0,49}\Z")
 
 # Import names of the generated projects' dependencies and of the folders the
 # templates create beside the package: a package with one of these names would
@@ -36,7 +36,7 @@ def project_name_problem(name: str) -> str | None:
     """Why name cannot be a project (distribution) name, or None."""
     if not DIST_NAME.match(name):
         return (f"project name {name!r} must be lowercase letters, digits, '-' and '_', "
-                "starting with a letter (for example my-shop)")
+                "starting with a letter, at most 50 characters (for example my-shop)")
     return package_name_problem(package_name_for(name))
 
 
@@ -44,7 +44,7 @@ def package_name_problem(name: str) -> str | None:
     """Why name cannot be the project's Python package name, or None."""
     if not PACKAGE_NAME.match(name):
         return (f"package name {name!r} must be lowercase letters, digits and '_', "
-                "starting with a letter (for example my_shop)")
+                "starting with a letter, at most 50 characters (for example my_shop)")
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         kind = "a Python keyword"
     elif name in sys.stdlib_module_names:

@@ -23,6 +23,7 @@ def test_good_project_names(name):
         pytest.param("", "lowercase letters", id="empty"),
         pytest.param("My Shop", "lowercase letters", id="space-and-capitals"),
         pytest.param("2fast", "lowercase letters", id="leading-digit"),
+        pytest.param("a" * 51, "at most 50", id="too-long"),
         pytest.param("class", "keyword", id="keyword"),
         pytest.param("match", "keyword", id="soft-keyword"),
         pytest.param("json", "standard-library", id="stdlib"),

@@ -12,6 +12,7 @@ import re
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,10 +33,10 @@ pytestmark = pytest.mark.e2e
 
 PROJECT = "demo_api"
 HOSTILE_DESCRIPTION = (
-    "It's \"quoted\" \\ back\\slash {{ 7*7 }} {% raw %} x {% endraw %} {% if %}\n"
+    'It\'s "quoted" \\ back\\slash {{ 7*7 }} {% raw %} x {% endraw %} {% if %}\n'
     "<script>alert('x')</script> ''' \"\"\" \\u0022 \\\" ends with a backslash \\"
 )
-HOSTILE_AUTHOR = "O'Brien \"Bob\" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co"
+HOSTILE_AUTHOR = 'O\'Brien "Bob" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co'
 # Files that carry the free text; every other file must be the same for any answers.
 FREE_TEXT_FILES = {"README.md", "pyproject.toml", ".copier-answers.yml"}
 MIGRATION_HEAD = "6a52331bc077"
@@ -133,43 +134,47 @@ def test_migrations_match_the_models(project: Path) -> None:
     assert "No new upgrade operations detected" in output
 
 
+def body(response: Response) -> Any:
+    return response.json()
+
+
 def assert_json_error(response: Response, status: int) -> None:
     assert response.status == status, response.text
     assert response.headers["content-type"] == "application/json"
-    assert response.json()["status"] == status
+    assert body(response)["status"] == status
     assert "<html" not in response.text.lower()
 
 
 def check_api(base: str) -> None:
     """Health, headers, the description, a full CRUD round trip and JSON errors over HTTP."""
     health = fetch(base + "/health")
-    assert (health.status, health.json()) == (200, {"status": "ok", "database": "ok"})
+    assert (health.status, body(health)) == (200, {"status": "ok", "database": "ok"})
     assert health.headers["x-content-type-options"] == "nosniff"
     assert health.headers["x-frame-options"] == "DENY"
     assert health.headers["strict-transport-security"].startswith("max-age=")
     assert health.headers["content-security-policy"].startswith("default-src 'none'")
 
-    about = fetch(base + "/").json()
+    about = body(fetch(base + "/"))
     assert about["description"] == " ".join(HOSTILE_DESCRIPTION.split())
 
     created = fetch(base + "/api/notes", "POST", {"title": "Milk", "body": "2 litres"})
     assert created.status == 201
-    note = created.json()
+    note = body(created)
     assert created.headers["location"].endswith(f"/api/notes/{note['id']}")
     url = base + f"/api/notes/{note['id']}"
 
-    assert fetch(url).json() == note
+    assert body(fetch(url)) == note
     patched = fetch(url, "PATCH", {"body": "3 litres"})
-    assert (patched.status, patched.json()["body"]) == (200, "3 litres")
+    assert (patched.status, body(patched)["body"]) == (200, "3 litres")
     replaced = fetch(url, "PUT", {"title": "Oat milk"})
-    assert (replaced.json()["title"], replaced.json()["body"]) == ("Oat milk", "")
-    listing = fetch(base + "/api/notes?per_page=1").json()
+    assert (body(replaced)["title"], body(replaced)["body"]) == ("Oat milk", "")
+    listing = body(fetch(base + "/api/notes?per_page=1"))
     assert (listing["per_page"], len(listing["items"])) == (1, 1)
     assert listing["total"] >= 1
 
     invalid = fetch(base + "/api/notes", "POST", {"body": "no title"})
     assert_json_error(invalid, 422)
-    assert invalid.json()["fields"] == {"title": ["This field is required."]}
+    assert body(invalid)["fields"] == {"title": ["This field is required."]}
 
     assert fetch(url, "DELETE").status == 204
     assert_json_error(fetch(url), 404)
@@ -177,8 +182,7 @@ def check_api(base: str) -> None:
     wrong_method = fetch(base + "/api/notes", "DELETE")
     assert_json_error(wrong_method, 405)
     assert "POST" in wrong_method.headers["allow"]
-    malformed = fetch(base + "/api/notes", "POST", data=b"{oops",
-                      headers={"Content-Type": "application/json"})
+    malformed = fetch(base + "/api/notes", "POST", data=b"{oops", headers={"Content-Type": "application/json"})
     assert_json_error(malformed, 400)
     assert_json_error(fetch(base + "/health", headers={"Host": "evil.example"}), 400)
 
@@ -206,14 +210,22 @@ def test_the_same_on_postgresql(project: Path, postgres: PostgresServer) -> None
 @pytest.mark.parametrize("process", ["web", "release"])
 def test_production_without_secret_key_refuses_to_start(project: Path, process: str) -> None:
     port = free_port()
-    env = project_env(project, {
-        "SECRET_KEY": "",  # set but empty, so the .env file cannot fill it in
-        "PORT": str(port),
-        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
-    })
+    env = project_env(
+        project,
+        {
+            "SECRET_KEY": "",  # set but empty, so the .env file cannot fill it in
+            "PORT": str(port),
+            "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
+        },
+    )
     result = subprocess.run(
-        ["bash", "-c", f"exec {procfile_command(project, process)}"], cwd=project, env=env,
-        capture_output=True, text=True, timeout=120, check=False,
+        ["bash", "-c", f"exec {procfile_command(project, process)}"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert "Error: SECRET_KEY is not set." in result.stderr

@@ -7,10 +7,12 @@ from werkzeug.exceptions import HTTPException, UnprocessableEntity
 class ValidationFailed(UnprocessableEntity):
     """422 with the problems found, field by field."""
 
-    description = "The request body has invalid fields."
+    description = "Some fields of the request are invalid."
 
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__()
+    def __init__(
+        self, fields: dict[str, list[str]], description: str | None = None
+    ) -> None:
+        super().__init__(description)
         self.fields = fields
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, current_app, url_for
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from .config import about
 from .extensions import db
 
 bp = Blueprint("status", __name__)
@@ -12,8 +13,7 @@ bp = Blueprint("status", __name__)
 @bp.get("/")
 def index() -> dict[str, object]:
     return {
-        "name": current_app.config["API_NAME"],
-        "description": current_app.config["API_DESCRIPTION"],
+        **about(),
         "links": {
             "notes": url_for("notes.list_notes"),
             "health": url_for("status.health"),
