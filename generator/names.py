@@ -20,6 +20,9 @@ TAKEN = frozenset({
     "psycopg", "psycopg2", "dotenv", "pytest", "pytest_django", "ruff", "yaml", "email_validator",
     "asgiref", "sqlparse", "config", "tests", "test", "migrations", "instance", "static",
     "templates", "accounts", "catalog", "pages", "app", "site", "setup", "manage",
+    "axes", "staticfiles", "build", "dist", "venv", "media", "htmlcov", "pre_commit", "pre_commit_hooks",
+    "inflection", "uritemplate", "jsonschema", "referencing", "attrs", "packaging", "pluggy", "iniconfig",
+    "pygments", "flit_core", "setuptools", "pip", "wheel", "notes", "auth", "main",
 })
 
 
