@@ -262,23 +262,23 @@ def serve(project: Path, err: bool = False) -> int:
     command = run_command(project)
     echo = _echo(err)
     echo(f"Starting the development server: {command}")
-    proc = subprocess.Popen(["bash", "-c", command], cwd=project, env=venv_env(project), stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace",
-                            start_new_session=True)
-    reader = _Reader(proc)
-    reader.start()
-    try:
-        with _hangup_stops():
+    with _ctrl_c_stops():
+        proc = subprocess.Popen(["bash", "-c", command], cwd=project, env=venv_env(project),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, errors="replace", start_new_session=True)
+        reader = _Reader(proc)
+        reader.start()
+        try:
             url, status = _wait_ready(proc, reader)
             echo(f"Serving at {url}/ (GET /health answered {status}); press Ctrl-C to stop.")
             code = proc.wait()
-        reader.join()
-        raise ServerFailed(f"the development server stopped by itself (exit {code}):\n" + reader.tail_text())
-    except KeyboardInterrupt:
-        _stop_group(proc)
-        reader.join()
-        echo("Stopped the development server.")
-        return 0
+        except KeyboardInterrupt:
+            _stop_group(proc)
+            reader.join(STOP_GRACE)
+            echo("Stopped the development server.")
+            return 0
+    reader.join(STOP_GRACE)
+    raise ServerFailed(f"the development server stopped by itself (exit {code}):\n" + reader.tail_text())
 
 
 def _echo(err: bool) -> Any:
@@ -288,17 +288,24 @@ def _echo(err: bool) -> Any:
 
 
 @contextlib.contextmanager
-def _hangup_stops() -> Iterator[None]:
-    """A closed terminal stops the server like Ctrl-C (it runs in its own session and would live on)."""
+def _ctrl_c_stops() -> Iterator[None]:
+    """Ctrl-C (SIGINT) and a closed terminal (SIGHUP) raise KeyboardInterrupt while the server runs.
+
+    SIGINT gets Python's handler even when newproj was started with it ignored (a background job
+    of a script): a handled signal is reset to its default in the server, which then stops on it too.
+    The server has its own session, so a hang-up would not reach it.
+    """
 
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGHUP, interrupt)
+    previous = {sig: signal.signal(sig, handler) for sig, handler in
+                ((signal.SIGINT, signal.default_int_handler), (signal.SIGHUP, interrupt))}
     try:
         yield
     finally:
-        signal.signal(signal.SIGHUP, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class _Reader(threading.Thread):
@@ -336,7 +343,7 @@ def _wait_ready(proc: subprocess.Popen[str], reader: _Reader) -> tuple[str, int]
             return str(reader.url), status
         time.sleep(0.05)
     _stop_group(proc)
-    reader.join()
+    reader.join(STOP_GRACE)
     if reader.url is None:
         raise ServerFailed("the development server printed no http://HOST:PORT address; its output:\n"
                            + reader.tail_text())

@@ -22,7 +22,7 @@ TAKEN = frozenset({
     "templates", "accounts", "catalog", "pages", "app", "site", "setup", "manage",
     "axes", "staticfiles", "build", "dist", "venv", "media", "htmlcov", "pre_commit", "pre_commit_hooks",
     "inflection", "uritemplate", "jsonschema", "referencing", "attrs", "packaging", "pluggy", "iniconfig",
-    "pygments", "flit_core", "setuptools", "pip", "wheel", "notes", "auth", "main",
+    "pygments", "flit_core", "setuptools", "pip", "wheel",
 })
 
 

@@ -5,10 +5,14 @@ import os
 
 # Listen on every interface so a platform's router (or Docker) can reach the app;
 # the port comes from $PORT, as most hosting platforms set it.
-bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"  # noqa: S104
+bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 
 # Containers often report the host's CPU count, so the automatic default is capped.
 workers = int(os.environ.get("WEB_CONCURRENCY") or min(multiprocessing.cpu_count() * 2 + 1, 4))
+
+# Load the app once in the master, before forking workers: a configuration error
+# (such as a missing SECRET_KEY) then stops the server with one clear line.
+preload_app = True
 
 # Finish below the usual 30 s router timeout, so a slow request fails here, visibly.
 timeout = 25

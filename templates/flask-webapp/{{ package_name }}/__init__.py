@@ -2,7 +2,6 @@
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from dotenv import find_dotenv, load_dotenv
@@ -23,10 +22,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     if test_config is None:
         load_dotenv(find_dotenv(usecwd=True), override=False)
-        app.config.from_mapping(config.from_environ(os.environ, Path(app.instance_path)))
+        app.config.from_mapping(config.from_environ(os.environ))
     else:
         app.config.from_mapping(test_config)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     if app.config["BEHIND_PROXY"]:
         # Trust exactly one proxy hop for the client address and the scheme.

@@ -2,7 +2,7 @@
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from .extensions import db
 
@@ -28,9 +28,14 @@ def register(app: Flask) -> None:
         db.session.rollback()
         return render_template("errors/500.html"), 500
 
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> tuple[str, int, dict[str, str]]:
+        # Raised before URL routing is set up, so the HTML layout cannot be built.
+        return "Unknown host: add it to TRUSTED_HOSTS.\n", 400, {"Content-Type": "text/plain"}
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError) -> tuple[str, int]:
-        message = "This form has expired or was not sent from this site. Reload the page and try again."
+        message = "This form has expired or was not sent from this site. Reload it and try again."
         return render_template("errors/error.html", code=400, message=message), 400
 
     for code in MESSAGES:

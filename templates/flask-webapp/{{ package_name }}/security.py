@@ -47,7 +47,6 @@ def add_security_headers(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         # Browsers ignore HSTS over plain HTTP, so it is only sent over HTTPS.
         if request.is_secure and app.config["HSTS_SECONDS"] > 0:
-            headers.setdefault(
-                "Strict-Transport-Security", f"max-age={app.config['HSTS_SECONDS']}"
-            )
+            max_age = app.config["HSTS_SECONDS"]
+            headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
         return response
