@@ -11,7 +11,8 @@ from typing import Any
 from newproj import catalog, names, requirements
 from newproj.errors import BadInput
 
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\Z")
+# What packaging tools accept in pyproject's authors: a dot-atom local part and a dotted domain.
+EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
 
 
 @dataclass(frozen=True)
