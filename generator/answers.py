@@ -57,7 +57,9 @@ def load_file(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise BadInput(f"answers file {path} is not valid YAML{where}; fix it or pass answers with -a KEY=VALUE") from error
+        raise BadInput(
+            f"answers file {path} is not valid YAML{where}; fix it or pass answers with -a KEY=VALUE"
+        ) from error
     if content is None:
         return {}
     if not isinstance(content, dict):
@@ -76,8 +78,9 @@ def source_questions(source: str | None) -> frozenset[str] | None:
     return None
 
 
-def merge(file_answers: Mapping[str, Any], cli_answers: Mapping[str, str],
-          extra_keys: frozenset[str] | None = frozenset()) -> dict[str, Any]:
+def merge(
+    file_answers: Mapping[str, Any], cli_answers: Mapping[str, str], extra_keys: frozenset[str] | None = frozenset()
+) -> dict[str, Any]:
     """Command-line answers over file answers; unknown keys are refused unless extra_keys is None."""
     merged = {**file_answers, **cli_answers}
     if extra_keys is not None:
@@ -91,7 +94,9 @@ def merge(file_answers: Mapping[str, Any], cli_answers: Mapping[str, str],
             if problem:
                 raise BadInput(problem)
     if "template" in merged and merged["template"] not in catalog.NAMES:
-        raise BadInput(f"template={merged['template']!r} is not a newproj template; use one of: {', '.join(catalog.NAMES)}")
+        raise BadInput(
+            f"template={merged['template']!r} is not a newproj template; use one of: {', '.join(catalog.NAMES)}"
+        )
     return merged
 
 

@@ -21,12 +21,17 @@ class Template:
 
 
 TEMPLATES: tuple[Template, ...] = (
-    Template("flask-api", "flask",
-             "Flask JSON API: SQLAlchemy models, Flask-Migrate, CRUD with pagination, JSON errors."),
-    Template("flask-webapp", "flask",
-             "Flask site with pages: sign-up and sign-in (Flask-Login), forms with CSRF, SQLAlchemy."),
-    Template("django-fullstack", "django",
-             "Django 5.2 LTS: admin, custom user, REST API (DRF) with docs, pages and sign-in."),
+    Template(
+        "flask-api", "flask", "Flask JSON API: SQLAlchemy models, Flask-Migrate, CRUD with pagination, JSON errors."
+    ),
+    Template(
+        "flask-webapp",
+        "flask",
+        "Flask site with pages: sign-up and sign-in (Flask-Login), forms with CSRF, SQLAlchemy.",
+    ),
+    Template(
+        "django-fullstack", "django", "Django 5.2 LTS: admin, custom user, REST API (DRF) with docs, pages and sign-in."
+    ),
 )
 BY_NAME: Mapping[str, Template] = {t.name: t for t in TEMPLATES}
 NAMES: tuple[str, ...] = tuple(BY_NAME)

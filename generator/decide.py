@@ -37,58 +37,127 @@ class Combined(Signal):
 
 
 SIGNALS: tuple[Signal, ...] = (
-    Signal("admin", "yes", "django", 4,
-           "Staff will edit data in back-office screens: Django's admin builds them from your models, "
-           "with search, filters and permissions, without writing them yourself."),
-    Signal("purpose", "content", "django", 4,
-           "A content site: Django's conventions carry a mature CMS and shop ecosystem "
-           "(Wagtail, django CMS, Oscar)."),
-    Signal("accounts", "roles", "django", 3,
-           "People sign in with roles: Django ships users, groups and per-model permissions, "
-           "already wired into the admin."),
-    Signal("data", "many", "django", 3,
-           "Many related models: Django's ORM, migrations, forms and admin make a database-backed "
-           "app fast to build."),
-    Signal("purpose", "business-app", "django", 3,
-           "A business app is mostly records and the people who edit them, which is what Django's "
-           "built-ins are made for."),
-    Combined("purpose", "api", "django", 2,
-             "A large REST API over many models: Django REST Framework brings serializers, viewsets, "
-             "pagination, authentication and browsable docs.", key2="data", value2="many"),
-    Signal("lifespan", "years", "django", 2,
-           "A team will keep it for years: every Django project shares one layout, so newcomers "
-           "find their way and fewer decisions are left open."),
-    Signal("accounts", "login", "django", 1,
-           "People sign in: Django's authentication, sessions and password views come built in."),
-    Signal("purpose", "microservice", "flask", 4,
-           "A microservice with one focused job: Flask keeps it small, with explicit routes and "
-           "few dependencies."),
-    Signal("purpose", "model-service", "flask", 4,
-           "A web front for existing code such as a model: a few Flask routes wrap it without a "
-           "project structure to adopt."),
-    Signal("data", "none", "flask", 4,
-           "No SQL database: most of Django's built-ins (admin, auth, forms) sit on its SQL ORM, "
-           "so you would carry them unused."),
-    Signal("stack_control", "yes", "flask", 3,
-           "You want to choose each component: Flask composes exactly what you pick, where "
-           "Django's defaults would have to be worked around."),
-    Signal("accounts", "external", "flask", 3,
-           "Sign-in goes through an outside identity provider or a custom scheme: Flask has no "
-           "built-in user model to work around."),
-    Signal("purpose", "api", "flask", 2,
-           "A focused API: with a handful of endpoints, Flask's explicit routes are less to carry "
-           "than a Django project."),
-    Signal("purpose", "learning", "flask", 2,
-           "Learning: Flask shows the request, the route and the response plainly, one piece at "
-           "a time."),
-    Signal("purpose", "prototype", "flask", 1,
-           "A prototype whose design may still change: Flask commits you to less."),
-    Signal("lifespan", "short", "flask", 1,
-           "A short life (weeks): the smaller framework is the quicker start."),
-    Signal("pages", "no", "flask", 1,
-           "JSON only, no HTML pages: Django's templates, forms and page views would go unused."),
-    Signal("accounts", "none", "flask", 1,
-           "Nobody signs in: Django's built-in accounts would go unused."),
+    Signal(
+        "admin",
+        "yes",
+        "django",
+        4,
+        "Staff will edit data in back-office screens: Django's admin builds them from your models, "
+        "with search, filters and permissions, without writing them yourself.",
+    ),
+    Signal(
+        "purpose",
+        "content",
+        "django",
+        4,
+        "A content site: Django's conventions carry a mature CMS and shop ecosystem (Wagtail, django CMS, Oscar).",
+    ),
+    Signal(
+        "accounts",
+        "roles",
+        "django",
+        3,
+        "People sign in with roles: Django ships users, groups and per-model permissions, "
+        "already wired into the admin.",
+    ),
+    Signal(
+        "data",
+        "many",
+        "django",
+        3,
+        "Many related models: Django's ORM, migrations, forms and admin make a database-backed app fast to build.",
+    ),
+    Signal(
+        "purpose",
+        "business-app",
+        "django",
+        3,
+        "A business app is mostly records and the people who edit them, which is what Django's built-ins are made for.",
+    ),
+    Combined(
+        "purpose",
+        "api",
+        "django",
+        2,
+        "A large REST API over many models: Django REST Framework brings serializers, viewsets, "
+        "pagination, authentication and browsable docs.",
+        key2="data",
+        value2="many",
+    ),
+    Signal(
+        "lifespan",
+        "years",
+        "django",
+        2,
+        "A team will keep it for years: every Django project shares one layout, so newcomers "
+        "find their way and fewer decisions are left open.",
+    ),
+    Signal(
+        "accounts",
+        "login",
+        "django",
+        1,
+        "People sign in: Django's authentication, sessions and password views come built in.",
+    ),
+    Signal(
+        "purpose",
+        "microservice",
+        "flask",
+        4,
+        "A microservice with one focused job: Flask keeps it small, with explicit routes and few dependencies.",
+    ),
+    Signal(
+        "purpose",
+        "model-service",
+        "flask",
+        4,
+        "A web front for existing code such as a model: a few Flask routes wrap it without a "
+        "project structure to adopt.",
+    ),
+    Signal(
+        "data",
+        "none",
+        "flask",
+        4,
+        "No SQL database: most of Django's built-ins (admin, auth, forms) sit on its SQL ORM, "
+        "so you would carry them unused.",
+    ),
+    Signal(
+        "stack_control",
+        "yes",
+        "flask",
+        3,
+        "You want to choose each component: Flask composes exactly what you pick, where "
+        "Django's defaults would have to be worked around.",
+    ),
+    Signal(
+        "accounts",
+        "external",
+        "flask",
+        3,
+        "Sign-in goes through an outside identity provider or a custom scheme: Flask has no "
+        "built-in user model to work around.",
+    ),
+    Signal(
+        "purpose",
+        "api",
+        "flask",
+        2,
+        "A focused API: with a handful of endpoints, Flask's explicit routes are less to carry than a Django project.",
+    ),
+    Signal(
+        "purpose",
+        "learning",
+        "flask",
+        2,
+        "Learning: Flask shows the request, the route and the response plainly, one piece at a time.",
+    ),
+    Signal("purpose", "prototype", "flask", 1, "A prototype whose design may still change: Flask commits you to less."),
+    Signal("lifespan", "short", "flask", 1, "A short life (weeks): the smaller framework is the quicker start."),
+    Signal(
+        "pages", "no", "flask", 1, "JSON only, no HTML pages: Django's templates, forms and page views would go unused."
+    ),
+    Signal("accounts", "none", "flask", 1, "Nobody signs in: Django's built-in accounts would go unused."),
 )
 
 TIE_REASON = "Nothing tips the balance, so the smaller framework is the easier start."
@@ -134,7 +203,12 @@ def decide(given: Mapping[str, str]) -> Decision:
     loser: Framework = "flask" if winner == "django" else "django"
     reasons = _reasons(fired, winner) or (TIE_REASON,)
     return Decision(
-        framework=winner, template=template_for(winner, answers["pages"]), reasons=reasons,
-        scores=scores, runner_up=loser, runner_up_template=template_for(loser, answers["pages"]),
-        runner_up_reasons=_reasons(fired, loser), answers=answers,
+        framework=winner,
+        template=template_for(winner, answers["pages"]),
+        reasons=reasons,
+        scores=scores,
+        runner_up=loser,
+        runner_up_template=template_for(loser, answers["pages"]),
+        runner_up_reasons=_reasons(fired, loser),
+        answers=answers,
     )

@@ -22,7 +22,9 @@ def check(dest: Path) -> None:
         return
     in_the_way = sorted(p.name for p in dest.iterdir() if p.name != ".git")
     if in_the_way:
-        shown = ", ".join(in_the_way[:LISTED]) + (f" and {len(in_the_way) - LISTED} more" if len(in_the_way) > LISTED else "")
+        shown = ", ".join(in_the_way[:LISTED]) + (
+            f" and {len(in_the_way) - LISTED} more" if len(in_the_way) > LISTED else ""
+        )
         raise DestinationInUse(
             f"{dest} is not empty ({shown}); choose a new folder or empty this one (newproj never overwrites files)"
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import questionary
-
 from newproj.errors import Interrupted
 from newproj.requirements import PURPOSE_LABELS, Requirement
 
@@ -23,10 +22,14 @@ def requirement(req: Requirement, default: str) -> str:
         questionary.Choice(f"{value}: {PURPOSE_LABELS[value]}" if req.key == "purpose" else value, value=value)
         for value in req.choices
     ]
-    return _ask(questionary.select(
-        f"{req.question} [{default}]", choices=choices, default=default,
-        instruction=f"({req.help})",
-    ))
+    return _ask(
+        questionary.select(
+            f"{req.question} [{default}]",
+            choices=choices,
+            default=default,
+            instruction=f"({req.help})",
+        )
+    )
 
 
 def choose(message: str, options: list[tuple[str, str]]) -> str:
@@ -37,6 +40,10 @@ def choose(message: str, options: list[tuple[str, str]]) -> str:
 
 def text(message: str, default: str, problem: Callable[[str], str | None]) -> str:
     """Free text, asked again while problem() has something to say about it."""
-    return _ask(questionary.text(
-        message, default=default, validate=lambda value: problem(value) or True,
-    ))
+    return _ask(
+        questionary.text(
+            message,
+            default=default,
+            validate=lambda value: problem(value) or True,
+        )
+    )

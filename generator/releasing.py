@@ -25,8 +25,10 @@ RELEASER = ["-c", "user.name=newproj releases", "-c", "user.email=releases@newpr
 def template_files(root: Path) -> list[str]:
     """The files of a templates tree that a release carries, as sorted relative paths."""
     return sorted(
-        p.relative_to(root).as_posix() for p in root.rglob("*")
-        if p.is_file() and not (set(p.relative_to(root).parts) & (IGNORED_PARTS | {".git"}))
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file()
+        and not (set(p.relative_to(root).parts) & (IGNORED_PARTS | {".git"}))
         and p.suffix not in (".pyc", ".pyo")
     )
 

@@ -30,17 +30,28 @@ def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = Fals
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             copier.run_copy(
-                source.src_path, into, data=dict(data), vcs_ref=source.vcs_ref,
-                defaults=not ask, quiet=True, unsafe=False, overwrite=True, cleanup_on_error=False,
+                source.src_path,
+                into,
+                data=dict(data),
+                vcs_ref=source.vcs_ref,
+                defaults=not ask,
+                quiet=True,
+                unsafe=False,
+                overwrite=True,
+                cleanup_on_error=False,
             )
     except KeyboardInterrupt as error:
         raise Interrupted("interrupted; nothing was written") from error
     except copier_errors.UnsafeTemplateError as error:
-        raise BadInput(f"the template needs features newproj does not allow (tasks, migrations, extensions): {error}") from error
+        raise BadInput(
+            f"the template needs features newproj does not allow (tasks, migrations, extensions): {error}"
+        ) from error
     except (ValueError, copier_errors.UserMessageError) as error:
         raise BadInput(_one_line(error)) from error
     except OSError as error:
-        raise RenderFailed(f"could not write the project: {error.strerror or error}; nothing was left behind") from error
+        raise RenderFailed(
+            f"could not write the project: {error.strerror or error}; nothing was left behind"
+        ) from error
     except copier_errors.CopierError as error:
         raise RenderFailed(f"the template could not be rendered: {_one_line(error)}") from error
 

@@ -49,26 +49,50 @@ def _lifespan(purpose: str) -> str:
 
 REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(
-        "purpose", "What are you building?",
+        "purpose",
+        "What are you building?",
         "Your first answer pre-fills the others; change any you like.",
-        ("api", "microservice", "model-service", "website", "business-app", "content",
-         "prototype", "learning"),
+        ("api", "microservice", "model-service", "website", "business-app", "content", "prototype", "learning"),
         _fixed("website"),
     ),
-    Requirement("pages", "Will people use HTML pages it serves (not only JSON)?",
-                "no = a JSON API only.", ("yes", "no"), _pages),
-    Requirement("accounts", "Will people sign in?",
-                "roles = groups and permissions; external = an outside identity provider or custom scheme.",
-                ("none", "login", "roles", "external"), _accounts),
-    Requirement("admin", "Will staff manage data through back-office screens?",
-                "yes = an admin where staff edit records.", ("yes", "no"), _admin),
-    Requirement("data", "How much relational data?",
-                "none = no SQL database; many = many related models.", ("none", "few", "many"), _data),
-    Requirement("lifespan", "How long, and by whom, will it be maintained?",
-                "short = weeks; years = a team, for years.", ("short", "months", "years"), _lifespan),
-    Requirement("stack_control", "Do you need to pick each component (ORM, auth, storage) yourself?",
-                "yes = you want to choose every part; no = sensible defaults are welcome.",
-                ("yes", "no"), _fixed("no")),
+    Requirement(
+        "pages", "Will people use HTML pages it serves (not only JSON)?", "no = a JSON API only.", ("yes", "no"), _pages
+    ),
+    Requirement(
+        "accounts",
+        "Will people sign in?",
+        "roles = groups and permissions; external = an outside identity provider or custom scheme.",
+        ("none", "login", "roles", "external"),
+        _accounts,
+    ),
+    Requirement(
+        "admin",
+        "Will staff manage data through back-office screens?",
+        "yes = an admin where staff edit records.",
+        ("yes", "no"),
+        _admin,
+    ),
+    Requirement(
+        "data",
+        "How much relational data?",
+        "none = no SQL database; many = many related models.",
+        ("none", "few", "many"),
+        _data,
+    ),
+    Requirement(
+        "lifespan",
+        "How long, and by whom, will it be maintained?",
+        "short = weeks; years = a team, for years.",
+        ("short", "months", "years"),
+        _lifespan,
+    ),
+    Requirement(
+        "stack_control",
+        "Do you need to pick each component (ORM, auth, storage) yourself?",
+        "yes = you want to choose every part; no = sensible defaults are welcome.",
+        ("yes", "no"),
+        _fixed("no"),
+    ),
 )
 
 BY_KEY: Mapping[str, Requirement] = {r.key: r for r in REQUIREMENTS}

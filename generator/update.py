@@ -66,7 +66,9 @@ def read_answers(project: Path) -> dict[str, Any]:
 
     path = project / ANSWERS_FILE
     if not project.is_dir() or not path.is_file():
-        raise NotAProject(f"{project} is not a generated project (no {ANSWERS_FILE}); run this in a project newproj created")
+        raise NotAProject(
+            f"{project} is not a generated project (no {ANSWERS_FILE}); run this in a project newproj created"
+        )
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as error:
@@ -84,7 +86,9 @@ def newest_tag(source: str) -> str:
     listing = repo.git("ls-remote", "--tags", location, check=False)
     if listing.returncode != 0:
         raise NewprojError(f"cannot read the template source {source}; check that it exists and you can reach it")
-    tags = {line.split("refs/tags/")[1].removesuffix("^{}") for line in listing.stdout.splitlines() if "refs/tags/" in line}
+    tags = {
+        line.split("refs/tags/")[1].removesuffix("^{}") for line in listing.stdout.splitlines() if "refs/tags/" in line
+    }
     versions = [t for t in tags if _version(t) is not None]
     if not versions:
         raise NewprojError(f"the template source {source} has no version tags")
@@ -119,7 +123,9 @@ def _has_markers(path: Path) -> bool:
 def refuse_unready(project: Path) -> None:
     """An update needs a git repository with no uncommitted changes and no conflicts left."""
     if repo.enclosing_work_tree(project) is None:
-        raise NotAProject(f"{project} is not in a git repository; updates need one (git init && git add -A && git commit)")
+        raise NotAProject(
+            f"{project} is not in a git repository; updates need one (git init && git add -A && git commit)"
+        )
     conflicts = conflicted_files(project)
     if conflicts:
         raise ConflictsRemain(_conflict_help(conflicts))
@@ -128,16 +134,20 @@ def refuse_unready(project: Path) -> None:
 
 
 def _conflict_help(conflicts: list[str]) -> str:
-    return (f"conflict markers remain in {', '.join(conflicts)}; edit each file to keep the right lines "
-            "and delete the <<<<<<< ======= >>>>>>> markers, then: git add -A && git commit")
+    return (
+        f"conflict markers remain in {', '.join(conflicts)}; edit each file to keep the right lines "
+        "and delete the <<<<<<< ======= >>>>>>> markers, then: git add -A && git commit"
+    )
 
 
 def update(project: Path, dry_run: bool = False, to: str | None = None) -> Outcome:
     """Pull the newest (or the given) template release into the project with a 3-way merge."""
     current = status(project)
     if current.too_new:
-        raise TooNew(f"{project.name} comes from template {current.current}, newer than this newproj's newest "
-                     f"({current.newest}): upgrade newproj (pip install --upgrade newproj)")
+        raise TooNew(
+            f"{project.name} comes from template {current.current}, newer than this newproj's newest "
+            f"({current.newest}): upgrade newproj (pip install --upgrade newproj)"
+        )
     refuse_unready(current.project)
     outcome = Outcome(current, to or current.newest, dry_run=dry_run)
     if current.up_to_date and to is None:
@@ -158,13 +168,23 @@ def _apply(project: Path, outcome: Outcome) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            copier.run_update(project, vcs_ref=outcome.target, defaults=True, overwrite=True,
-                              conflict="inline", skip_answered=True, quiet=True, unsafe=False)
+            copier.run_update(
+                project,
+                vcs_ref=outcome.target,
+                defaults=True,
+                overwrite=True,
+                conflict="inline",
+                skip_answered=True,
+                quiet=True,
+                unsafe=False,
+            )
     except KeyboardInterrupt:
         raise
     except Exception as error:
         detail = " ".join(str(error).split()) or type(error).__name__
-        raise NewprojError(f"the update could not be applied: {detail}; undo with: git reset --hard && git clean -fd") from error
+        raise NewprojError(
+            f"the update could not be applied: {detail}; undo with: git reset --hard && git clean -fd"
+        ) from error
     _classify(project, outcome)
 
 

@@ -116,7 +116,10 @@ def test_sigint_while_rendering_leaves_nothing_behind(workdir, cli_env, tmp_path
     slow = template_root(tmp_path / "slow", filler=3000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "newproj", "create", "shop", "-y", "--source", str(slow)],
-        cwd=workdir, env={**os.environ, **cli_env, "CI": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=workdir,
+        env={**os.environ, **cli_env, "CI": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.monotonic() + 60
@@ -126,7 +129,7 @@ def test_sigint_while_rendering_leaves_nothing_behind(workdir, cli_env, tmp_path
     time.sleep(0.3)
     assert proc.poll() is None, "rendering finished before it could be interrupted"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     assert snapshot(workdir) == []
@@ -136,7 +139,10 @@ def test_sigterm_while_rendering_leaves_nothing_behind(workdir, cli_env, tmp_pat
     slow = template_root(tmp_path / "slow", filler=3000)
     proc = subprocess.Popen(
         [sys.executable, "-m", "newproj", "create", "shop", "-y", "--source", str(slow)],
-        cwd=workdir, env={**os.environ, **cli_env, "CI": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=workdir,
+        env={**os.environ, **cli_env, "CI": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     deadline = time.monotonic() + 60

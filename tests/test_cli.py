@@ -8,8 +8,8 @@ import sys
 
 import pytest
 import yaml
-
 from newproj.requirements import KEYS
+
 from tests.support.harness import newproj
 
 COMMANDS = ["create", "recommend", "templates", "update", "check", "export-templates"]
@@ -24,8 +24,9 @@ def create(workdir, env, source, *args):
     return run("create", *args, "--source", str(source), env=env, cwd=workdir)
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], *[[c, "--help"] for c in COMMANDS]],
-                         ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args", [["--help"], ["--version"], *[[c, "--help"] for c in COMMANDS]], ids=lambda a: " ".join(a)
+)
 def test_help_and_version_do_not_import_heavy_modules(args):
     probe = (
         "import sys\nfrom newproj.cli import main\n"
@@ -118,8 +119,19 @@ def test_answers_file_records_requirements_and_the_decision(workdir, cli_env, fi
 
 
 def test_an_answers_file_reproduces_the_project(workdir, cli_env, fixture_templates):
-    create(workdir, cli_env, fixture_templates, "shop", "-y", "-a", "purpose=api", "--template", "flask-webapp",
-           "-a", "description=Sells things")
+    create(
+        workdir,
+        cli_env,
+        fixture_templates,
+        "shop",
+        "-y",
+        "-a",
+        "purpose=api",
+        "--template",
+        "flask-webapp",
+        "-a",
+        "description=Sells things",
+    )
     first = workdir / "shop" / ".copier-answers.yml"
     result = create(workdir, cli_env, fixture_templates, "again", "--answers-file", str(first))
     assert result.returncode == 0, result.stderr
@@ -134,7 +146,9 @@ def test_an_answers_file_reproduces_the_project(workdir, cli_env, fixture_templa
         pytest.param(["--template", "flask-api"], "flask-api", id="template"),
         pytest.param(["--framework", "flask"], "flask-webapp", id="framework-flask-pages"),
         pytest.param(["--framework", "flask", "-a", "pages=no"], "flask-api", id="framework-flask-json"),
-        pytest.param(["--framework", "django", "-a", "purpose=microservice"], "django-fullstack", id="framework-django"),
+        pytest.param(
+            ["--framework", "django", "-a", "purpose=microservice"], "django-fullstack", id="framework-django"
+        ),
     ],
 )
 def test_overrides_win_over_the_recommendation_and_are_recorded(workdir, cli_env, fixture_templates, flags, template):
@@ -146,7 +160,9 @@ def test_overrides_win_over_the_recommendation_and_are_recorded(workdir, cli_env
 
 
 def test_conflicting_overrides_are_refused(workdir, cli_env, fixture_templates):
-    result = create(workdir, cli_env, fixture_templates, "shop", "-y", "--template", "flask-api", "--framework", "django")
+    result = create(
+        workdir, cli_env, fixture_templates, "shop", "-y", "--template", "flask-api", "--framework", "django"
+    )
     assert result.returncode == 2 and "drop one" in result.stderr
     assert list(workdir.iterdir()) == []
 
@@ -154,7 +170,10 @@ def test_conflicting_overrides_are_refused(workdir, cli_env, fixture_templates):
 def test_project_is_committed_with_env_ignored(workdir, cli_env, fixture_templates):
     create(workdir, cli_env, fixture_templates, "shop", "-y")
     project = workdir / "shop"
-    git = lambda *a: subprocess.run(["git", *a], cwd=project, capture_output=True, text=True, check=True).stdout
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout
+
     assert git("status", "--porcelain") == ""
     assert ".copier-answers.yml" in git("ls-files")
     assert ".env" not in git("ls-files").split()
@@ -209,9 +228,18 @@ def test_without_dest_the_project_name_names_the_folder(workdir, cli_env, fixtur
 
 
 def test_free_text_lands_in_python_as_data(workdir, cli_env, fixture_templates):
-    hostile = "It's \"quoted\" \\ {{ 7*7 }} {% raw %}\nsecond line"
-    result = create(workdir, cli_env, fixture_templates, "shop", "-y", "-a", f"description={hostile}",
-                    "-a", f"author_name={hostile}")
+    hostile = 'It\'s "quoted" \\ {{ 7*7 }} {% raw %}\nsecond line'
+    result = create(
+        workdir,
+        cli_env,
+        fixture_templates,
+        "shop",
+        "-y",
+        "-a",
+        f"description={hostile}",
+        "-a",
+        f"author_name={hostile}",
+    )
     assert result.returncode == 0, result.stderr
     namespace: dict[str, str] = {}
     exec(compile((workdir / "shop" / "shop" / "__init__.py").read_text(), "init", "exec"), namespace)  # noqa: S102

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from newproj.decide import decide
 from newproj.requirements import KEYS, complete
 
@@ -11,15 +10,28 @@ WORKED_EXAMPLES = [
     pytest.param({"purpose": "microservice", "data": "none"}, "flask", "flask-api", id="microservice-no-db"),
     pytest.param({"purpose": "model-service", "accounts": "none"}, "flask", "flask-api", id="model-service"),
     pytest.param({"purpose": "api", "data": "few", "lifespan": "months"}, "flask", "flask-api", id="small-api"),
-    pytest.param({"purpose": "business-app", "admin": "yes", "data": "many"}, "django", "django-fullstack",
-                 id="business-app"),
+    pytest.param(
+        {"purpose": "business-app", "admin": "yes", "data": "many"}, "django", "django-fullstack", id="business-app"
+    ),
     pytest.param({"purpose": "content", "pages": "yes"}, "django", "django-fullstack", id="content-site"),
-    pytest.param({"purpose": "website", "accounts": "roles", "admin": "yes", "lifespan": "years"}, "django",
-                 "django-fullstack", id="website-roles-admin"),
-    pytest.param({"purpose": "learning", "pages": "yes", "accounts": "login", "admin": "no"}, "flask",
-                 "flask-webapp", id="learning-pages-login"),
-    pytest.param({"purpose": "website", "accounts": "external", "stack_control": "yes", "admin": "no"}, "flask",
-                 "flask-webapp", id="website-external-idp"),
+    pytest.param(
+        {"purpose": "website", "accounts": "roles", "admin": "yes", "lifespan": "years"},
+        "django",
+        "django-fullstack",
+        id="website-roles-admin",
+    ),
+    pytest.param(
+        {"purpose": "learning", "pages": "yes", "accounts": "login", "admin": "no"},
+        "flask",
+        "flask-webapp",
+        id="learning-pages-login",
+    ),
+    pytest.param(
+        {"purpose": "website", "accounts": "external", "stack_control": "yes", "admin": "no"},
+        "flask",
+        "flask-webapp",
+        id="website-external-idp",
+    ),
 ]
 
 SIGNAL_CASES = [
@@ -92,15 +104,30 @@ def test_decision_is_a_pure_function_of_the_answers():
 @pytest.mark.parametrize(
     ("purpose", "expected"),
     [
-        pytest.param("api", {"pages": "no", "accounts": "none", "admin": "no", "data": "few", "lifespan": "months"}, id="api"),
+        pytest.param(
+            "api", {"pages": "no", "accounts": "none", "admin": "no", "data": "few", "lifespan": "months"}, id="api"
+        ),
         pytest.param("model-service", {"pages": "no", "accounts": "none", "data": "none"}, id="model-service"),
-        pytest.param("business-app", {"pages": "yes", "accounts": "login", "admin": "yes", "data": "many",
-                                      "lifespan": "years"}, id="business-app"),
+        pytest.param(
+            "business-app",
+            {"pages": "yes", "accounts": "login", "admin": "yes", "data": "many", "lifespan": "years"},
+            id="business-app",
+        ),
         pytest.param("content", {"admin": "yes", "data": "many", "lifespan": "years"}, id="content"),
         pytest.param("prototype", {"accounts": "none", "lifespan": "short", "pages": "yes"}, id="prototype"),
         pytest.param("learning", {"accounts": "login", "lifespan": "short"}, id="learning"),
-        pytest.param("website", {"pages": "yes", "accounts": "login", "admin": "no", "data": "few",
-                                 "lifespan": "months", "stack_control": "no"}, id="website"),
+        pytest.param(
+            "website",
+            {
+                "pages": "yes",
+                "accounts": "login",
+                "admin": "no",
+                "data": "few",
+                "lifespan": "months",
+                "stack_control": "no",
+            },
+            id="website",
+        ),
     ],
 )
 def test_purpose_prefills_the_other_defaults(purpose, expected):

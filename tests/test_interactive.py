@@ -20,8 +20,23 @@ class Terminal:
 
     def __init__(self, command: str, cwd) -> None:
         self.name = f"newproj-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "160", "-y", "60", "-c", str(cwd),
-                        f"{command}; echo EXIT=$?; sleep 60"], check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                self.name,
+                "-x",
+                "160",
+                "-y",
+                "60",
+                "-c",
+                str(cwd),
+                f"{command}; echo EXIT=$?; sleep 60",
+            ],
+            check=True,
+        )
 
     def screen(self) -> str:
         return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
@@ -54,7 +69,8 @@ def terminal(workdir, cli_env, fixture_templates):
 
     def start(*args: str) -> Terminal:
         env = " ".join(f"{k}={shlex.quote(v)}" for k, v in cli_env.items())
-        command = f"env -u CI {env} {shlex.quote(sys.executable)} -m newproj create {' '.join(args)} --source {fixture_templates}"
+        newproj = f"{shlex.quote(sys.executable)} -m newproj create {' '.join(args)}"
+        command = f"env -u CI {env} {newproj} --source {fixture_templates}"
         sessions.append(Terminal(command, workdir))
         return sessions[-1]
 
@@ -76,8 +92,13 @@ def test_questions_recommendation_and_names_in_a_terminal(terminal, workdir):
     term.keys("Down", "Down", "Down", "Down", "Enter")  # learning
     screen = term.wait_for("Will people use HTML pages")
     assert "[yes]" in screen
-    for question in ("Will people sign in? [login]", "back-office screens? [no]", "relational data? [few]",
-                     "maintained? [short]", "yourself? [no]"):
+    for question in (
+        "Will people sign in? [login]",
+        "back-office screens? [no]",
+        "relational data? [few]",
+        "maintained? [short]",
+        "yourself? [no]",
+    ):
         term.keys("Enter")
         term.wait_for(question)
     term.keys("Enter")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from newproj.names import package_name_for, package_name_problem, project_name_problem
 
 

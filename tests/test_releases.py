@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 
 import yaml
-
 from newproj import releases, releasing
+
 from tests.support.harness import REPO, newproj
 
 
@@ -55,8 +55,18 @@ def test_created_projects_record_the_user_bundle_and_the_release_tag(workdir, cl
 
 def test_an_older_release_can_be_chosen_and_an_unknown_one_is_refused(workdir, cli_env):
     oldest = min(releases.packaged_tags(), key=releases.version_key)
-    ok = newproj("create", "old", "-y", "--template", "flask-api", "--template-version", oldest, "--no-git",
-                 env=cli_env, cwd=workdir)
+    ok = newproj(
+        "create",
+        "old",
+        "-y",
+        "--template",
+        "flask-api",
+        "--template-version",
+        oldest,
+        "--no-git",
+        env=cli_env,
+        cwd=workdir,
+    )
     assert ok.returncode == 0, ok.stderr
     assert yaml.safe_load((workdir / "old" / ".copier-answers.yml").read_text())["_commit"] == oldest
     bad = newproj("create", "bad", "-y", "--template-version", "v9.9.9", env=cli_env, cwd=workdir)
@@ -85,8 +95,9 @@ def test_export_gives_a_team_repository_that_create_and_update_can_use(workdir, 
     assert result.returncode == 0, result.stderr
     assert set(releases.packaged_tags()) <= set(git("tag", cwd=team).split())
     assert (team / "copier.yml").exists() and git("status", "--porcelain", cwd=team) == ""
-    created = newproj("create", "shop", "-y", "--template", "flask-api", "--source", str(team),
-                      env=cli_env, cwd=workdir)
+    created = newproj(
+        "create", "shop", "-y", "--template", "flask-api", "--source", str(team), env=cli_env, cwd=workdir
+    )
     assert created.returncode == 0, created.stderr
     recorded = yaml.safe_load((workdir / "shop" / ".copier-answers.yml").read_text())
     assert recorded["_src_path"] == str(team) and recorded["_commit"] == releases.packaged_version()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
-
 from newproj.catalog import NAMES
+
 from tests.support.harness import REPO
 
 ROOT = REPO / "templates"

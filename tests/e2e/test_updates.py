@@ -10,8 +10,8 @@ import sys
 
 import pytest
 import yaml
-
 from newproj import releases
+
 from tests.support.harness import REPO, newproj, readme_block, run_bash
 
 pytestmark = pytest.mark.e2e
@@ -31,16 +31,21 @@ def commit(project, message):
 
 
 def render(workdir, env, name, template, version, *extra):
-    result = newproj("create", name, "-y", "--template", template, "--template-version", version, *extra,
-                     env=env, cwd=workdir)
+    result = newproj(
+        "create", name, "-y", "--template", template, "--template-version", version, *extra, env=env, cwd=workdir
+    )
     assert result.returncode == 0, result.stderr
     return workdir / name
 
 
 def plan_edits(old_root, new_root):
     """From two renders: a file and line range the new release rewrites, a file it leaves alone, files it adds."""
-    old_files = {p.relative_to(old_root).as_posix() for p in old_root.rglob("*") if p.is_file() and ".git" not in p.parts}
-    new_files = {p.relative_to(new_root).as_posix() for p in new_root.rglob("*") if p.is_file() and ".git" not in p.parts}
+    old_files = {
+        p.relative_to(old_root).as_posix() for p in old_root.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
+    new_files = {
+        p.relative_to(new_root).as_posix() for p in new_root.rglob("*") if p.is_file() and ".git" not in p.parts
+    }
     added = sorted(new_files - old_files - {".env"})
     clash = keep = None
     for name in sorted(old_files & new_files - {".copier-answers.yml", ".env"}):
@@ -114,11 +119,17 @@ def test_plain_copier_update_for_a_teammate_with_a_fresh_home(workdir, cli_env, 
     env = {"HOME": str(teammate), "GIT_CONFIG_NOSYSTEM": "1"}
     assert newproj("templates", env=env).returncode == 0  # any newproj command installs the release history
     copier = [sys.executable, "-m", "copier"]
-    check = subprocess.run([*copier, "check-update"], cwd=project, env={**env, "PATH": "/usr/bin:/bin"},
-                           capture_output=True, text=True)
+    check = subprocess.run(
+        [*copier, "check-update"], cwd=project, env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True
+    )
     assert check.returncode == 0 and "New template version available" in check.stdout + check.stderr
-    update = subprocess.run([*copier, "update", "--defaults", "--conflict", "inline"], cwd=project,
-                            env={**env, "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    update = subprocess.run(
+        [*copier, "update", "--defaults", "--conflict", "inline"],
+        cwd=project,
+        env={**env, "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert update.returncode == 0, update.stderr
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == NEWEST
 
@@ -134,17 +145,32 @@ def test_installed_package_updates_with_no_network(workdir, cli_env, tmp_path):
         target = build / changed
         shutil.rmtree(target) if target.is_dir() else target.unlink()
         (shutil.copytree if (REPO / changed).is_dir() else shutil.copy)(REPO / changed, target)
-    subprocess.run(["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(build)], check=True)
+    subprocess.run(
+        ["uv", "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(build)], check=True
+    )
     installed = venv / "bin" / "newproj"
-    assert "site-packages" in subprocess.run([str(venv / "bin" / "python"), "-c", "import newproj; print(newproj.__file__)"],
-                                             capture_output=True, text=True, check=True).stdout
+    assert (
+        "site-packages"
+        in subprocess.run(
+            [str(venv / "bin" / "python"), "-c", "import newproj; print(newproj.__file__)"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     env = {**cli_env, "PATH": f"{venv / 'bin'}:/usr/bin:/bin"}
     offline = ["unshare", "-n"]
-    create = subprocess.run([*offline, str(installed), "create", "shop", "-y", "--template", "flask-api",
-                             "--template-version", OLDEST], cwd=workdir, env=env, capture_output=True, text=True)
+    create = subprocess.run(
+        [*offline, str(installed), "create", "shop", "-y", "--template", "flask-api", "--template-version", OLDEST],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert create.returncode == 0, create.stderr
-    update = subprocess.run([*offline, str(installed), "update", "shop"], cwd=workdir, env=env, capture_output=True,
-                            text=True)
+    update = subprocess.run(
+        [*offline, str(installed), "update", "shop"], cwd=workdir, env=env, capture_output=True, text=True
+    )
     assert update.returncode == 0, update.stdout + update.stderr
     assert yaml.safe_load((workdir / "shop" / ".copier-answers.yml").read_text())["_commit"] == NEWEST
 

@@ -18,18 +18,41 @@ from collections.abc import Iterator
 from pathlib import Path
 
 HEAD_LIMIT = 64 * 1024
-DROPPED = {"connection", "keep-alive", "proxy-connection", "x-forwarded-proto",
-           "x-forwarded-for", "x-forwarded-host", "forwarded"}
+DROPPED = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "x-forwarded-proto",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "forwarded",
+}
 
 
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A throwaway certificate for 127.0.0.1 and localhost (browsers are told to accept it)."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
     )
     return cert, key
 
@@ -52,8 +75,10 @@ def _forward(client: socket.socket, address: str, backend: tuple[str, int]) -> N
         return
     request_line, *lines = head.decode("latin-1").split("\r\n")
     headers = [line for line in lines if line.partition(":")[0].strip().lower() not in DROPPED]
-    length = next((int(line.partition(":")[2]) for line in headers
-                   if line.partition(":")[0].strip().lower() == "content-length"), 0)
+    length = next(
+        (int(line.partition(":")[2]) for line in headers if line.partition(":")[0].strip().lower() == "content-length"),
+        0,
+    )
     while len(body) < length:
         chunk = client.recv(65536)
         if not chunk:
@@ -67,8 +92,7 @@ def _forward(client: socket.socket, address: str, backend: tuple[str, int]) -> N
             client.sendall(chunk)
 
 
-def _serve_one(conn: socket.socket, address: str, context: ssl.SSLContext,
-               backend: tuple[str, int]) -> None:
+def _serve_one(conn: socket.socket, address: str, context: ssl.SSLContext, backend: tuple[str, int]) -> None:
     with contextlib.suppress(OSError), conn:
         conn.settimeout(30)
         with context.wrap_socket(conn, server_side=True) as tls:
@@ -95,8 +119,7 @@ def https_proxy(backend_url: str, folder: Path) -> Iterator[str]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=_serve_one, args=(conn, peer[0], context, backend),
-                             daemon=True).start()
+            threading.Thread(target=_serve_one, args=(conn, peer[0], context, backend), daemon=True).start()
 
     thread = threading.Thread(target=accept_loop, daemon=True)
     thread.start()

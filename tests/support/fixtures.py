@@ -30,7 +30,7 @@ echo running
 echo testing
 ```
 """
-MODULE = 'DESCRIPTION = {{ description | tojson }}\nAUTHOR = {{ author_name | tojson }}\n'
+MODULE = "DESCRIPTION = {{ description | tojson }}\nAUTHOR = {{ author_name | tojson }}\n"
 
 
 def template_root(root: Path, filler: int = 0) -> Path:

@@ -24,19 +24,28 @@ class CommandFailed(AssertionError):
     """A project command exited non-zero; the message carries its whole output."""
 
 
-def newproj(*args: str, cwd: Path | None = None, env: Mapping[str, str] | None = None,
-            input_text: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def newproj(
+    *args: str,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input_text: str | None = None,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
     """Run the real newproj CLI in a subprocess, without a terminal."""
     full_env = {**os.environ, "CI": "true", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "newproj", *args],
-        cwd=cwd, env=full_env, input=input_text if input_text is not None else "",
-        capture_output=True, text=True, timeout=timeout, check=False,
+        cwd=cwd,
+        env=full_env,
+        input=input_text if input_text is not None else "",
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
-def generate(dest: Path, template: str, answers: Mapping[str, str] | None = None,
-             *extra: str) -> Path:
+def generate(dest: Path, template: str, answers: Mapping[str, str] | None = None, *extra: str) -> Path:
     """Create a project with `newproj create --defaults` and return its folder."""
     # The working templates/ folder: a test in tests/ keeps it identical to the newest release.
     args = ["create", str(dest), "--defaults", "--template", template, "--source", str(REPO / "templates")]
@@ -67,12 +76,18 @@ def project_env(project: Path, env: Mapping[str, str] | None = None) -> dict[str
     return {**base, **(env or {})}
 
 
-def run_bash(project: Path, script: str, env: Mapping[str, str] | None = None,
-             timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def run_bash(
+    project: Path, script: str, env: Mapping[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     """Run a bash script in the project folder; raise with its output if it fails."""
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=project, env=project_env(project, env),
-        capture_output=True, text=True, timeout=timeout, check=False,
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=project,
+        env=project_env(project, env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
     if result.returncode != 0:
         raise CommandFailed(
@@ -120,15 +135,22 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirect)
 
 
-def fetch(url: str, method: str = "GET", json_body: object = None,
-          headers: Mapping[str, str] | None = None, data: bytes | None = None,
-          timeout: float = 10) -> Response:
+def fetch(
+    url: str,
+    method: str = "GET",
+    json_body: object = None,
+    headers: Mapping[str, str] | None = None,
+    data: bytes | None = None,
+    timeout: float = 10,
+) -> Response:
     """One HTTP request on loopback; redirects are returned, not followed."""
     all_headers = dict(headers or {})
     if json_body is not None:
         data = json.dumps(json_body).encode()
         all_headers.setdefault("Content-Type", "application/json")
-    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+    if not url.startswith(("http://127.0.0.1:", "http://localhost:", "https://127.0.0.1:", "https://localhost:")):
+        raise ValueError(f"tests only talk to loopback servers, not {url}")
+    request = urllib.request.Request(url, data=data, method=method, headers=all_headers)  # noqa: S310 (checked above)
     try:
         with _OPENER.open(request, timeout=timeout) as reply:
             return Response(reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.read())
@@ -155,16 +177,24 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float 
 
 
 @contextlib.contextmanager
-def serve(project: Path, env: Mapping[str, str] | None = None, process: str = "web",
-          health: str = "/health", host: str = "127.0.0.1") -> Iterator[str]:
+def serve(
+    project: Path,
+    env: Mapping[str, str] | None = None,
+    process: str = "web",
+    health: str = "/health",
+    host: str = "127.0.0.1",
+) -> Iterator[str]:
     """Start the Procfile's web process on a free loopback port; yield its base URL."""
     port = free_port()
     server_env = {"PORT": str(port), "GUNICORN_CMD_ARGS": f"--bind {host}:{port}", **(env or {})}
     log = project / f".serve-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            ["bash", "-c", f"exec {procfile_command(project, process)}"], cwd=project,
-            env=project_env(project, server_env), stdout=out, stderr=subprocess.STDOUT,
+            ["bash", "-c", f"exec {procfile_command(project, process)}"],
+            cwd=project,
+            env=project_env(project, server_env),
+            stdout=out,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     base = f"http://{host}:{port}"

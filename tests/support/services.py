@@ -17,8 +17,13 @@ from .harness import free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
     "--disable-dev-shm-usage",
 ]
 
@@ -52,21 +57,42 @@ class PostgresServer:
         self._databases = 0
 
     def _run(self, *args: str, input_text: str | None = None) -> None:
-        subprocess.run([*self._as_user, *args], check=True, capture_output=True, text=True,
-                       input=input_text, cwd=self.root)
+        subprocess.run(
+            [*self._as_user, *args], check=True, capture_output=True, text=True, input=input_text, cwd=self.root
+        )
 
     def start(self) -> None:
         pwfile = self.root / "pw"
         pwfile.write_text(self.password + "\n")
         if self._as_user:
             shutil.chown(pwfile, "postgres")
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
-                  "--pwfile", str(pwfile), "--auth-host=scram-sha-256", "--auth-local=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            "--pwfile",
+            str(pwfile),
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
         pwfile.unlink()
         options = f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off -c full_page_writes=off"
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "log"), "-w", "start")
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "log"),
+            "-w",
+            "start",
+        )
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):
@@ -78,8 +104,19 @@ class PostgresServer:
         self._databases += 1
         name = f"db{self._databases}"
         psql = self.bindir / "psql"
-        self._run(str(psql) if psql.exists() else "psql", "-h", str(self.root), "-p", str(self.port),
-                  "-U", self.user, "-d", "postgres", "-c", f"CREATE DATABASE {name}")
+        self._run(
+            str(psql) if psql.exists() else "psql",
+            "-h",
+            str(self.root),
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            "postgres",
+            "-c",
+            f"CREATE DATABASE {name}",
+        )
         return f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/{name}"
 
 
