@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-
 from newproj import __version__
 from newproj.errors import EXIT_INTERRUPTED, NewprojError
 
@@ -19,12 +18,27 @@ TEMPLATE_NAMES = ("flask-api", "flask-webapp", "django-fullstack")
 
 def _answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("-a", "--answer", "answer_pairs", multiple=True, metavar="KEY=VALUE",
-                     help="An answer, e.g. -a purpose=api (repeatable; requirement and template keys)."),
-        click.option("--answers-file", type=click.Path(dir_okay=False, path_type=Path),
-                     help="YAML file of answers (a team preset, or a project's .copier-answers.yml)."),
-        click.option("-y", "--yes", "--defaults", "defaults", is_flag=True,
-                     help="Never prompt: every unanswered key takes its default."),
+        click.option(
+            "-a",
+            "--answer",
+            "answer_pairs",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="An answer, e.g. -a purpose=api (repeatable; requirement and template keys).",
+        ),
+        click.option(
+            "--answers-file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            help="YAML file of answers (a team preset, or a project's .copier-answers.yml).",
+        ),
+        click.option(
+            "-y",
+            "--yes",
+            "--defaults",
+            "defaults",
+            is_flag=True,
+            help="Never prompt: every unanswered key takes its default.",
+        ),
         click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
     ]
     for option in reversed(options):
@@ -55,20 +69,45 @@ def cli() -> None:
 @cli.command()
 @click.argument("dest", required=False)
 @_answer_options
-@click.option("--template", type=click.Choice(TEMPLATE_NAMES), help="Render this template, whatever the recommendation.")
-@click.option("--framework", type=click.Choice(["flask", "django"]), help="Use this framework, whatever the recommendation.")
-@click.option("--source", metavar="PATH_OR_GIT_URL", help="Render from a team's template repository instead of newproj's own.")
+@click.option(
+    "--template", type=click.Choice(TEMPLATE_NAMES), help="Render this template, whatever the recommendation."
+)
+@click.option(
+    "--framework", type=click.Choice(["flask", "django"]), help="Use this framework, whatever the recommendation."
+)
+@click.option(
+    "--source", metavar="PATH_OR_GIT_URL", help="Render from a team's template repository instead of newproj's own."
+)
 @click.option("--template-version", metavar="vX.Y.Z", help="Render this template release instead of the newest.")
 @click.option("--no-git", is_flag=True, help="Do not create a git repository or commit.")
 @click.option("--dry-run", is_flag=True, help="Print the decision and every file it would write; write nothing.")
-@click.option("--install/--no-install", default=None,
-              help="Create .venv, install the dependencies (uv, else pip) and apply migrations. "
-                   "Asked when interactive (default yes); off for --defaults and scripts.")
-@click.option("--run", "run_app", is_flag=True,
-              help="Install, then start the development server and print its URL; Ctrl-C stops it (exit 0).")
-def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool,
-           as_json: bool, template: str | None, framework: str | None, source: str | None,
-           template_version: str | None, no_git: bool, dry_run: bool, install: bool | None, run_app: bool) -> None:
+@click.option(
+    "--install/--no-install",
+    default=None,
+    help="Create .venv, install the dependencies (uv, else pip) and apply migrations. "
+    "Asked when interactive (default yes); off for --defaults and scripts.",
+)
+@click.option(
+    "--run",
+    "run_app",
+    is_flag=True,
+    help="Install, then start the development server and print its URL; Ctrl-C stops it (exit 0).",
+)
+def create(
+    dest: str | None,
+    answer_pairs: tuple[str, ...],
+    answers_file: Path | None,
+    defaults: bool,
+    as_json: bool,
+    template: str | None,
+    framework: str | None,
+    source: str | None,
+    template_version: str | None,
+    no_git: bool,
+    dry_run: bool,
+    install: bool | None,
+    run_app: bool,
+) -> None:
     """Create a project in DEST (default: a folder named after the project)."""
     from newproj import create as creating
     from newproj import install as installing
@@ -76,9 +115,16 @@ def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path |
 
     installing.check_flags(install, run_app, dry_run)
 
-    inputs = _inputs(answer_pairs, answers_file, defaults, dest=dest,
-                     template=template, framework=framework, source=source,
-                     template_version=template_version)
+    inputs = _inputs(
+        answer_pairs,
+        answers_file,
+        defaults,
+        dest=dest,
+        template=template,
+        framework=framework,
+        source=source,
+        template_version=template_version,
+    )
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
     setup = None
     if not dry_run and installing.wanted(install, run_app, inputs.interactive):
@@ -101,11 +147,11 @@ def create(dest: str | None, answer_pairs: tuple[str, ...], answers_file: Path |
 def recommend(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool, as_json: bool) -> None:
     """Recommend Flask or Django, with the reasons, without creating anything."""
     from newproj import create as creating
-    from newproj import report
+    from newproj import report, requirements
     from newproj.decide import decide
 
     inputs = _inputs(answer_pairs, answers_file, defaults)
-    missing = [k for k in creating.missing_answers(inputs) if k in creating.requirements.KEYS]
+    missing = [k for k in creating.missing_answers(inputs) if k in requirements.KEYS]
     creating.refuse_missing(missing)
     decision = decide(creating.ask_requirements(inputs))
     if as_json:
@@ -123,8 +169,14 @@ def templates(as_json: bool) -> None:
     version = releases.packaged_version()
     bundle = releases.install_user_bundle()
     if as_json:
-        report.emit_json({"version": version, "templates": [
-            {"name": t.name, "framework": t.framework, "summary": t.summary} for t in catalog.TEMPLATES]})
+        report.emit_json(
+            {
+                "version": version,
+                "templates": [
+                    {"name": t.name, "framework": t.framework, "summary": t.summary} for t in catalog.TEMPLATES
+                ],
+            }
+        )
         return
     width = max(len(t.name) for t in catalog.TEMPLATES)
     for t in catalog.TEMPLATES:
@@ -171,8 +223,9 @@ def export_templates(dest: Path) -> None:
 
     version = releasing.export(dest.absolute())
     click.echo(f"Exported newproj's templates (newest release {version}) to {dest} as a git repository.")
-    click.echo("Edit, commit and tag a higher version (git tag v1.0.0), then: newproj create --source "
-               f"{dest.absolute()} DEST")
+    click.echo(
+        f"Edit, commit and tag a higher version (git tag v1.0.0), then: newproj create --source {dest.absolute()} DEST"
+    )
 
 
 def _stop(signum: int, frame: object) -> NoReturn:

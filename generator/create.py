@@ -107,10 +107,17 @@ def _ask_choice(decision: Decision) -> Choice:
     from newproj import prompts
 
     options = [(f"Use {decision.framework_name} ({decision.template}), as recommended", decision.template)]
-    options.append((f"Use {catalog.FRAMEWORK_NAMES[decision.runner_up]} instead ({decision.runner_up_template})",
-                    decision.runner_up_template))
-    options += [(f"Pick the template {t.name}: {t.summary}", t.name) for t in catalog.TEMPLATES
-                if t.name not in (decision.template, decision.runner_up_template)]
+    options.append(
+        (
+            f"Use {catalog.FRAMEWORK_NAMES[decision.runner_up]} instead ({decision.runner_up_template})",
+            decision.runner_up_template,
+        )
+    )
+    options += [
+        (f"Pick the template {t.name}: {t.summary}", t.name)
+        for t in catalog.TEMPLATES
+        if t.name not in (decision.template, decision.runner_up_template)
+    ]
     template = prompts.choose("Go with this?", options)
     return Choice(catalog.BY_NAME[template].framework, template, template != decision.template)
 
@@ -132,7 +139,9 @@ def project_answers(inputs: Inputs) -> dict[str, Any]:
                 result[q.key] = prompts.text(q.question, fallbacks[q.key], checks.get(q.key, _no_problem))
     for key, value in fallbacks.items():
         result.setdefault(key, value)
-    result.setdefault("package_name", inputs.given.get("package_name") or names.package_name_for(str(result["project_name"])))
+    result.setdefault(
+        "package_name", inputs.given.get("package_name") or names.package_name_for(str(result["project_name"]))
+    )
     answer_rules.check_template_answers(result)
     return result
 
@@ -150,8 +159,13 @@ def template_data(decision: Decision, choice: Choice, project: Mapping[str, Any]
     reasons = list(decision.reasons)
     if choice.overridden:
         reasons.insert(0, f"Chosen by hand: {choice.template} (newproj recommended {decision.template}).")
-    return {**decision.answers, "template": choice.template, "framework": choice.framework,
-            "decision_reasons": reasons, **project}
+    return {
+        **decision.answers,
+        "template": choice.template,
+        "framework": choice.framework,
+        "decision_reasons": reasons,
+        **project,
+    }
 
 
 def readme_commands(project: Path, heading: str) -> str | None:
@@ -171,7 +185,9 @@ def resolve_source(spec: str | None, version: str | None = None) -> Source:
 
         known = releases.packaged_tags()
         if version is not None and version not in known:
-            raise BadInput(f"no template release {version}; this newproj has: {', '.join(sorted(known, key=releases.version_key))}")
+            raise BadInput(
+                f"no template release {version}; this newproj has: {', '.join(sorted(known, key=releases.version_key))}"
+            )
         releases.install_user_bundle()
         chosen = version or releases.latest(known)
         return Source(releases.USER_BUNDLE_PATH, chosen, chosen)
@@ -236,7 +252,8 @@ def _commit(folder: Path, result: Result, init: bool) -> None:
     if fallback:
         result.notes.append(
             f"git has no identity configured, so the first commit is signed '{repo.FALLBACK_NAME}'; "
-            "set yours with: git config --global user.name 'Your Name' && git config --global user.email you@example.com"
+            "set yours with: git config --global user.name 'Your Name' && "
+            "git config --global user.email you@example.com"
         )
 
 

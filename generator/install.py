@@ -78,8 +78,10 @@ class Outcome:
             "installer": self.installer,
             "python": str(self.project / PYTHON),
             "seconds": round(self.seconds, 3),
-            "steps": [{"name": s.name, "command": s.command, "seconds": round(s.seconds, 3),
-                       "exit_code": s.exit_code} for s in self.steps],
+            "steps": [
+                {"name": s.name, "command": s.command, "seconds": round(s.seconds, 3), "exit_code": s.exit_code}
+                for s in self.steps
+            ],
             "failed_step": self.failed,
             "error": "\n".join(self.detail) or None,
             "retry": self.retry,
@@ -102,10 +104,16 @@ def wanted(install: bool | None, run: bool, interactive: bool) -> bool:
         return False
     from newproj import prompts
 
-    return prompts.choose("Set it up now (.venv, dependencies, migrations)?", [
-        (f"Yes: create .venv, install with {installer()}, apply migrations", "yes"),
-        ("No: I will run the README's Set up myself", "no"),
-    ]) == "yes"
+    return (
+        prompts.choose(
+            "Set it up now (.venv, dependencies, migrations)?",
+            [
+                (f"Yes: create .venv, install with {installer()}, apply migrations", "yes"),
+                ("No: I will run the README's Set up myself", "no"),
+            ],
+        )
+        == "yes"
+    )
 
 
 def installer() -> str:
@@ -139,13 +147,25 @@ def plan(project: Path, tool: str) -> list[Step]:
         deps = (PYTHON, "-m", "pip", "install", "-e", EDITABLE)
     steps = [
         Step("venv", f"Creating {VENV} with {tool}", f"Created {VENV} with {tool}", venv, shlex.join(venv)),
-        Step("dependencies", f"Installing dependencies with {tool}", f"Installed dependencies with {tool}",
-             deps, shlex.join(deps)),
+        Step(
+            "dependencies",
+            f"Installing dependencies with {tool}",
+            f"Installed dependencies with {tool}",
+            deps,
+            shlex.join(deps),
+        ),
     ]
     release = procfile_command(project, "release")
     if release:
-        steps.append(Step("migrations", "Applying migrations", "Applied migrations (the Procfile's release command)",
-                          ("bash", "-c", release), f". {VENV}/bin/activate && {release}"))
+        steps.append(
+            Step(
+                "migrations",
+                "Applying migrations",
+                "Applied migrations (the Procfile's release command)",
+                ("bash", "-c", release),
+                f". {VENV}/bin/activate && {release}",
+            )
+        )
     return steps
 
 
@@ -153,8 +173,11 @@ def venv_env(project: Path, extra: dict[str, str] | None = None) -> dict[str, st
     """The environment of a shell with the project's .venv activated."""
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONHOME")}
     venv = project / VENV
-    env.update(VIRTUAL_ENV=str(venv), PATH=os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)]),
-               PIP_DISABLE_PIP_VERSION_CHECK="1")
+    env.update(
+        VIRTUAL_ENV=str(venv),
+        PATH=os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)]),
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+    )
     return {**env, **(extra or {})}
 
 
@@ -171,15 +194,17 @@ def set_up(project: Path) -> Outcome:
     steps = plan(project, tool)
     outcome = Outcome(project, tool)
     console = Console(stderr=True, highlight=False)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    # Plain text: tool output such as "[alembic.runtime.migration]" is not rich markup.
+    columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         for index, step in enumerate(steps):
             try:
                 result, tail = _run_step(project, step, progress)
             except KeyboardInterrupt as error:
-                raise Interrupted(f"interrupted while {step.doing[0].lower()}{step.doing[1:]}; the project is in "
-                                  f"{project}; finish setting it up with:\n  {retry_command(project, steps[index:])}"
-                                  ) from error
+                raise Interrupted(
+                    f"interrupted while {step.doing[0].lower()}{step.doing[1:]}; the project is in "
+                    f"{project}; finish setting it up with:\n  {retry_command(project, steps[index:])}"
+                ) from error
             outcome.steps.append(result)
             if result.exit_code != 0:
                 outcome.failed, outcome.detail = step.name, tail
@@ -195,8 +220,16 @@ def _run_step(project: Path, step: Step, progress: Any) -> tuple[StepResult, lis
     tail: deque[str] = deque(maxlen=TAIL)
     start = time.monotonic()
     try:
-        proc = subprocess.Popen(step.argv, cwd=project, env=venv_env(project), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace")
+        proc = subprocess.Popen(
+            step.argv,
+            cwd=project,
+            env=venv_env(project),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
     except OSError as error:
         return StepResult(step.name, step.typed, time.monotonic() - start, 127), [str(error)]
     try:
@@ -232,8 +265,10 @@ def failure_message(outcome: Outcome) -> str:
     """What failed, its last lines of output, and the exact command that finishes the set-up."""
     step = next(s for s in outcome.steps if s.name == outcome.failed)
     shown = "\n".join(f"  {line}" for line in outcome.detail) or "  (no output)"
-    return (f"the project is in {outcome.project}, but setting it up failed: `{step.command}` "
-            f"exited with {step.exit_code}:\n{shown}\nRetry with:\n  {outcome.retry}")
+    return (
+        f"the project is in {outcome.project}, but setting it up failed: `{step.command}` "
+        f"exited with {step.exit_code}:\n{shown}\nRetry with:\n  {outcome.retry}"
+    )
 
 
 def check(outcome: Outcome) -> None:
@@ -263,9 +298,17 @@ def serve(project: Path, err: bool = False) -> int:
     echo = _echo(err)
     echo(f"Starting the development server: {command}")
     with _ctrl_c_stops():
-        proc = subprocess.Popen(["bash", "-c", command], cwd=project, env=venv_env(project),
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, errors="replace", start_new_session=True)
+        proc = subprocess.Popen(
+            ["bash", "-c", command],
+            cwd=project,
+            env=venv_env(project),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,
+        )
         reader = _Reader(proc)
         reader.start()
         try:
@@ -299,8 +342,10 @@ def _ctrl_c_stops() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = {sig: signal.signal(sig, handler) for sig, handler in
-                ((signal.SIGINT, signal.default_int_handler), (signal.SIGHUP, interrupt))}
+    previous = {
+        sig: signal.signal(sig, handler)
+        for sig, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGHUP, interrupt))
+    }
     try:
         yield
     finally:
@@ -345,10 +390,12 @@ def _wait_ready(proc: subprocess.Popen[str], reader: _Reader) -> tuple[str, int]
     _stop_group(proc)
     reader.join(STOP_GRACE)
     if reader.url is None:
-        raise ServerFailed("the development server printed no http://HOST:PORT address; its output:\n"
-                           + reader.tail_text())
-    raise ServerFailed(f"the development server never answered at {reader.url}/health; its output:\n"
-                       + reader.tail_text())
+        raise ServerFailed(
+            "the development server printed no http://HOST:PORT address; its output:\n" + reader.tail_text()
+        )
+    raise ServerFailed(
+        f"the development server never answered at {reader.url}/health; its output:\n" + reader.tail_text()
+    )
 
 
 def _health_status(url: str) -> int | None:

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 import click
-
 from newproj import catalog
 from newproj.decide import Decision
 
@@ -15,8 +14,10 @@ def recommendation_lines(decision: Decision) -> list[str]:
     lines = [f"Recommended: {decision.framework_name}, template {decision.template}"]
     if decision.close_call:
         runner = catalog.FRAMEWORK_NAMES[decision.runner_up]
-        lines.append(f"It is a close call (score {decision.scores[decision.framework]} to "
-                     f"{decision.scores[decision.runner_up]}): {runner} ({decision.runner_up_template}) came second.")
+        lines.append(
+            f"It is a close call (score {decision.scores[decision.framework]} to "
+            f"{decision.scores[decision.runner_up]}): {runner} ({decision.runner_up_template}) came second."
+        )
     lines.append("Why:")
     lines += [f"  - {reason}" for reason in decision.reasons]
     if decision.runner_up_reasons:
@@ -91,11 +92,21 @@ def result_text(result: Any, setup: Any = None) -> None:
 
 def check_status(status: Any, as_json: bool) -> None:
     if as_json:
-        emit_json({"project": str(status.project), "template": status.template, "source": status.source,
-                   "current": status.current, "newest": status.newest, "up_to_date": status.up_to_date})
+        emit_json(
+            {
+                "project": str(status.project),
+                "template": status.template,
+                "source": status.source,
+                "current": status.current,
+                "newest": status.newest,
+                "up_to_date": status.up_to_date,
+            }
+        )
         return
-    click.echo(f"{status.project.name}: template {status.template} at {status.current or 'an unreleased version'}; "
-               f"newest release {status.newest}")
+    click.echo(
+        f"{status.project.name}: template {status.template} at {status.current or 'an unreleased version'}; "
+        f"newest release {status.newest}"
+    )
     if status.too_new:
         click.echo("This project is newer than this newproj's templates: upgrade newproj.")
     elif status.up_to_date:
@@ -107,18 +118,31 @@ def check_status(status: Any, as_json: bool) -> None:
 def update_outcome(outcome: Any, as_json: bool) -> None:
     status = outcome.status
     if as_json:
-        emit_json({"project": str(status.project), "from": status.current, "to": outcome.target,
-                   "up_to_date": status.up_to_date and outcome.target == status.newest and not outcome.changed,
-                   "dry_run": outcome.dry_run, "changed": outcome.changed, "added": outcome.added,
-                   "removed": outcome.removed, "conflicts": outcome.conflicts})
+        emit_json(
+            {
+                "project": str(status.project),
+                "from": status.current,
+                "to": outcome.target,
+                "up_to_date": status.up_to_date and outcome.target == status.newest and not outcome.changed,
+                "dry_run": outcome.dry_run,
+                "changed": outcome.changed,
+                "added": outcome.added,
+                "removed": outcome.removed,
+                "conflicts": outcome.conflicts,
+            }
+        )
         return
     if status.up_to_date and not (outcome.changed or outcome.added or outcome.conflicts):
         click.echo(f"{status.project.name} is up to date (template {status.current}).")
         return
     verb = "Would update" if outcome.dry_run else "Updated"
     click.echo(f"{verb} {status.project.name} from template {status.current} to {outcome.target}.")
-    for label, names in (("changed", outcome.changed), ("added", outcome.added),
-                         ("removed", outcome.removed), ("in conflict", outcome.conflicts)):
+    for label, names in (
+        ("changed", outcome.changed),
+        ("added", outcome.added),
+        ("removed", outcome.removed),
+        ("in conflict", outcome.conflicts),
+    ):
         for name in names:
             click.echo(f"  {label}: {name}")
     if outcome.dry_run:

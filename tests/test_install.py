@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,10 +22,23 @@ TEMPLATE = "flask-api"  # the quickest to install; every template shares the set
 UNREACHABLE = "http://127.0.0.1:9/simple"  # the discard port: nothing listens, so connecting fails at once
 
 
-def create(dest: Path, *extra: str, env: Mapping[str, str] | None = None,
-           timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return newproj("create", str(dest), "--defaults", "--no-git", "--template", TEMPLATE,
-                   "--source", str(REPO / "templates"), "--json", *extra, env=env, timeout=timeout)
+def create(
+    dest: Path, *extra: str, env: Mapping[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return newproj(
+        "create",
+        str(dest),
+        "--defaults",
+        "--no-git",
+        "--template",
+        TEMPLATE,
+        "--source",
+        str(REPO / "templates"),
+        "--json",
+        *extra,
+        env=env,
+        timeout=timeout,
+    )
 
 
 def without_uv() -> str:
@@ -36,10 +50,24 @@ def without_uv() -> str:
 def offline_env(tool: str) -> dict[str, str]:
     """An unreachable package index, no cache and no local mirrors, with short timeouts."""
     if tool == "uv":
-        return {"UV_INDEX_URL": UNREACHABLE, "UV_DEFAULT_INDEX": UNREACHABLE, "UV_NO_CACHE": "1",
-                "UV_NO_CONFIG": "1", "UV_HTTP_TIMEOUT": "5", "UV_HTTP_RETRIES": "0", "UV_PYTHON_DOWNLOADS": "never"}
-    return {"PATH": without_uv(), "PIP_INDEX_URL": UNREACHABLE, "PIP_CONFIG_FILE": os.devnull,
-            "PIP_FIND_LINKS": "", "PIP_NO_CACHE_DIR": "1", "PIP_RETRIES": "0", "PIP_TIMEOUT": "5"}
+        return {
+            "UV_INDEX_URL": UNREACHABLE,
+            "UV_DEFAULT_INDEX": UNREACHABLE,
+            "UV_NO_CACHE": "1",
+            "UV_NO_CONFIG": "1",
+            "UV_HTTP_TIMEOUT": "5",
+            "UV_HTTP_RETRIES": "0",
+            "UV_PYTHON_DOWNLOADS": "never",
+        }
+    return {
+        "PATH": without_uv(),
+        "PIP_INDEX_URL": UNREACHABLE,
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_FIND_LINKS": "",
+        "PIP_NO_CACHE_DIR": "1",
+        "PIP_RETRIES": "0",
+        "PIP_TIMEOUT": "5",
+    }
 
 
 @pytest.mark.e2e
@@ -93,19 +121,45 @@ def test_the_printed_retry_command_finishes_the_set_up(tmp_path: Path) -> None:
     failed = create(project, "--install", env=offline_env("uv"), timeout=180)
     assert failed.returncode == 3, failed.stderr
     retry = json.loads(failed.stdout)["install"]["retry"]
-    subprocess.run(["bash", "-euo", "pipefail", "-c", retry], cwd=tmp_path, check=True, timeout=600,
-                   capture_output=True, text=True)
+    subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", retry], cwd=tmp_path, check=True, timeout=600, capture_output=True, text=True
+    )
     run_bash(project, ".venv/bin/python -m pytest -q")
 
 
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.e2e
-def test_run_serves_health_and_stops_on_sigint(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inherited", [signal.SIG_DFL, signal.SIG_IGN], ids=["terminal", "background-job"])
+def test_run_serves_health_and_stops_on_sigint(tmp_path: Path, inherited: signal.Handlers) -> None:
+    """A script's background job starts with SIGINT ignored; newproj --run still stops on it."""
     port = free_port()
     env = {**os.environ, "CI": "true", "FLASK_RUN_PORT": str(port), "PORT": str(port)}
-    args = [sys.executable, "-m", "newproj", "create", str(tmp_path / "shop_api"), "--defaults", "--no-git",
-            "--template", TEMPLATE, "--source", str(REPO / "templates"), "--run"]
-    proc = subprocess.Popen(args, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    args = [
+        sys.executable,
+        "-m",
+        "newproj",
+        "create",
+        str(tmp_path / "shop_api"),
+        "--defaults",
+        "--no-git",
+        "--template",
+        TEMPLATE,
+        "--source",
+        str(REPO / "templates"),
+        "--run",
+    ]
+    proc = subprocess.Popen(
+        args,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=ignore_sigint if inherited == signal.SIG_IGN else None,
+    )
     lines: list[str] = []
     serving = threading.Event()
     reader = threading.Thread(target=_collect, args=(proc, lines, serving), daemon=True)
@@ -119,13 +173,15 @@ def test_run_serves_health_and_stops_on_sigint(tmp_path: Path) -> None:
         assert reply.json() == {"status": "ok", "database": "ok"}
         proc.send_signal(signal.SIGINT)
         assert proc.wait(60) == 0, "".join(lines)
+        assert _refused(url), "the development server still answers after newproj stopped"
+        assert not _strays(tmp_path), "processes of the development server outlived newproj"
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        _kill_strays(tmp_path)
     reader.join(10)
     assert "Stopped the development server." in "".join(lines)
-    assert _refused(url), "the development server still answers after newproj stopped"
 
 
 def _collect(proc: subprocess.Popen[str], lines: list[str], serving: threading.Event) -> None:
@@ -133,6 +189,23 @@ def _collect(proc: subprocess.Popen[str], lines: list[str], serving: threading.E
         lines.append(line)
         if line.startswith("Serving at "):
             serving.set()
+
+
+def _strays(folder: Path) -> list[int]:
+    """Processes still working inside folder."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError):
+            if entry.name.isdigit() and Path(os.readlink(entry / "cwd")).is_relative_to(folder):
+                found.append(int(entry.name))
+    return found
+
+
+def _kill_strays(folder: Path) -> None:
+    """If newproj failed to stop its server, do not leave it running after the test."""
+    for pid in _strays(folder):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _refused(url: str) -> bool:
@@ -146,10 +219,14 @@ def _refused(url: str) -> bool:
     return False
 
 
-@pytest.mark.parametrize("flags", [["--run", "--no-install"], ["--dry-run", "--install"], ["--dry-run", "--run"]],
-                         ids=["run-without-install", "dry-run-install", "dry-run-run"])
-def test_flags_that_cannot_work_together_are_refused_before_anything_is_written(tmp_path: Path,
-                                                                                 flags: list[str]) -> None:
+@pytest.mark.parametrize(
+    "flags",
+    [["--run", "--no-install"], ["--dry-run", "--install"], ["--dry-run", "--run"]],
+    ids=["run-without-install", "dry-run-install", "dry-run-run"],
+)
+def test_flags_that_cannot_work_together_are_refused_before_anything_is_written(
+    tmp_path: Path, flags: list[str]
+) -> None:
     project = tmp_path / "shop_api"
     result = create(project, *flags)
     assert result.returncode == 2
@@ -166,8 +243,12 @@ def test_without_install_nothing_is_installed_and_json_says_so(tmp_path: Path) -
 
 
 def test_help_does_not_import_rich() -> None:
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "newproj", "create", "--help"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "newproj", "create", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "--install / --no-install" in result.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "click" in imported
