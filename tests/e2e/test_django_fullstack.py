@@ -46,10 +46,10 @@ TEMPLATE = "django-fullstack"
 TEMPLATE_DIR = REPO / "templates" / TEMPLATE
 PROJECT = "demo_shop"
 HOSTILE_DESCRIPTION = (
-    "It's \"quoted\" \\ back\\slash {{ 7*7 }} {% raw %} x {% endraw %} {% if %}\n"
+    'It\'s "quoted" \\ back\\slash {{ 7*7 }} {% raw %} x {% endraw %} {% if %}\n'
     "<script>alert('x')</script> ''' \"\"\" \\u0022 \\\" ends with a backslash \\"
 )
-HOSTILE_AUTHOR = "O'Brien \"Bob\" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co"
+HOSTILE_AUTHOR = 'O\'Brien "Bob" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co'
 DJANGO_ANSWERS = {"purpose": "business-app", "accounts": "roles", "admin": "yes"}
 # Files that carry the free text; every other file must be the same for any answers.
 FREE_TEXT_FILES = {"README.md", "pyproject.toml", ".copier-answers.yml", "config/settings.py"}
@@ -87,9 +87,7 @@ def release(project: Path, env: Mapping[str, str]) -> None:
         "DJANGO_SUPERUSER_EMAIL": "boss@example.com",
         **env,
     }
-    assert "Superuser created" in bash(
-        project, ".venv/bin/python manage.py createsuperuser --noinput", superuser
-    )
+    assert "Superuser created" in bash(project, ".venv/bin/python manage.py createsuperuser --noinput", superuser)
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +150,7 @@ def test_answers_that_lead_to_django_give_this_template_and_say_why(project: Pat
     ids=["content-site", "roles-and-admin"],
 )
 def test_other_answers_that_lead_to_django(answers: dict[str, str], tmp_path: Path) -> None:
-    args = ["create", str(tmp_path / "shop_site"), "--defaults", "--no-git",
-            "--source", str(REPO / "templates")]
+    args = ["create", str(tmp_path / "shop_site"), "--defaults", "--no-git", "--source", str(REPO / "templates")]
     for key, value in answers.items():
         args += ["-a", f"{key}={value}"]
     result = newproj(*args)
@@ -174,7 +171,8 @@ def test_only_the_free_text_files_depend_on_the_answers(project: Path, plain: Pa
         for line in difflib.unified_diff(
             plain_files["config/settings.py"].decode().splitlines(),
             hostile_files["config/settings.py"].decode().splitlines(),
-            lineterm="", n=0,
+            lineterm="",
+            n=0,
         )
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
@@ -243,8 +241,11 @@ def test_readme_tests_pass_quickly(project: Path) -> None:
 
 def test_the_project_tests_pass_with_production_settings_too(project: Path) -> None:
     """The README runs them with .env (DEBUG=1); CI runs them with production variables."""
-    output = bash(project, ".venv/bin/python -m pytest -q -p no:cacheprovider",
-                  {"DEBUG": "0", "SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": "example.com"})
+    output = bash(
+        project,
+        ".venv/bin/python -m pytest -q -p no:cacheprovider",
+        {"DEBUG": "0", "SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": "example.com"},
+    )
     assert re.search(r"\d+ passed in", output), output
     assert "failed" not in output
 
@@ -269,8 +270,7 @@ def test_each_silenced_check_is_named_with_its_reason(project: Path) -> None:
 
 
 def test_migrations_match_the_models(project: Path) -> None:
-    output = bash(project, ".venv/bin/python manage.py makemigrations --check --dry-run",
-                  production_env())
+    output = bash(project, ".venv/bin/python manage.py makemigrations --check --dry-run", production_env())
     assert "No changes detected" in output
 
 
@@ -281,13 +281,18 @@ def test_pre_commit_runs_ruff_and_refuses_conflict_markers(project: Path, tmp_pa
     pre_commit = project / ".venv" / "bin" / "pre-commit"
     assert "Passed" in bash(clone, f"{pre_commit} run --all-files", hooks)
 
-    (clone / "notes.txt").write_text("<<<<<<< before updating\nmine\n=======\ntheirs\n"
-                                     ">>>>>>> after updating\n", encoding="utf-8")
+    (clone / "notes.txt").write_text(
+        "<<<<<<< before updating\nmine\n=======\ntheirs\n>>>>>>> after updating\n", encoding="utf-8"
+    )
     bash(clone, "git add notes.txt")
     result = subprocess.run(
         [str(pre_commit), "run", "check-merge-conflict", "--files", "notes.txt"],
-        cwd=clone, env=project_env(project, hooks), capture_output=True, text=True,
-        timeout=300, check=False,
+        cwd=clone,
+        env=project_env(project, hooks),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 1
     assert "Merge conflict string" in result.stdout
@@ -296,15 +301,23 @@ def test_pre_commit_runs_ruff_and_refuses_conflict_markers(project: Path, tmp_pa
 @pytest.mark.parametrize("process", ["web", "release"])
 def test_production_without_secret_key_refuses_to_start(project: Path, process: str) -> None:
     port = free_port()
-    env = project_env(project, {
-        "DEBUG": "0",
-        "SECRET_KEY": "",  # set but empty: .env must not fill it in
-        "PORT": str(port),
-        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
-    })
+    env = project_env(
+        project,
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "",  # set but empty: .env must not fill it in
+            "PORT": str(port),
+            "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
+        },
+    )
     result = subprocess.run(
-        ["bash", "-c", f"exec {procfile_command(project, process)}"], cwd=project, env=env,
-        capture_output=True, text=True, timeout=120, check=False,
+        ["bash", "-c", f"exec {procfile_command(project, process)}"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode != 0
     assert "Error: SECRET_KEY is not set." in result.stderr
@@ -318,8 +331,14 @@ def test_setup_tests_and_release_leave_the_git_tree_clean(released: Path) -> Non
 # Over HTTP, under gunicorn ----------------------------------------------------------
 
 
-def call(base: str, path: str, method: str = "GET", token: str | None = None,
-         json_body: object = None, headers: Mapping[str, str] | None = None) -> Response:
+def call(
+    base: str,
+    path: str,
+    method: str = "GET",
+    token: str | None = None,
+    json_body: object = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
     """A request as it arrives from the HTTPS router."""
     all_headers = {**FORWARDED, **(headers or {})}
     if token:
@@ -373,18 +392,21 @@ def check_api(base: str) -> None:
     basic = base64.b64encode(f"{ADMIN_USER}:{ADMIN_PASSWORD}".encode()).decode()
     assert call(base, "/api/products/", headers={"Authorization": f"Basic {basic}"}).status == 401
 
-    wrong = call(base, "/api/auth/token/", "POST",
-                 json_body={"username": ADMIN_USER, "password": "not it"})
+    wrong = call(base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": "not it"})
     assert wrong.status == 400
-    signed_in = call(base, "/api/auth/token/", "POST",
-                     json_body={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
+    signed_in = call(base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
     assert signed_in.status == 200
     token = signed_in.json()["token"]
 
     name = "Tea <b>&</b> 'cake' \"set\""
     sku = f"set-{secrets.token_hex(4)}"
-    created = call(base, "/api/products/", "POST", token,
-                   {"name": name, "sku": sku, "price": "12.50", "description": HOSTILE_DESCRIPTION})
+    created = call(
+        base,
+        "/api/products/",
+        "POST",
+        token,
+        {"name": name, "sku": sku, "price": "12.50", "description": HOSTILE_DESCRIPTION},
+    )
     assert created.status == 201, created.text
     product = created.json()
     assert (product["name"], product["created_by"]) == (name, ADMIN_USER)
@@ -414,9 +436,7 @@ def test_the_same_on_postgresql(project: Path, postgres: object) -> None:
     url = postgres.new_database()
     env = production_env(DATABASE_URL=url)
     release(project, env)
-    assert "No changes detected" in bash(
-        project, ".venv/bin/python manage.py makemigrations --check --dry-run", env
-    )
+    assert "No changes detected" in bash(project, ".venv/bin/python manage.py makemigrations --check --dry-run", env)
     # The project's own tests on PostgreSQL, as its CI workflow runs them.
     tests = bash(project, ".venv/bin/python -m pytest -q -p no:cacheprovider", env)
     assert re.search(r"\d+ passed in", tests) and "failed" not in tests, tests
@@ -424,10 +444,12 @@ def test_the_same_on_postgresql(project: Path, postgres: object) -> None:
     heroku_style = production_env(DATABASE_URL=url.replace("postgresql://", "postgres://", 1))
     with serve(project, heroku_style) as base:
         check_site(base)
-        token = call(base, "/api/auth/token/", "POST", json_body={
-            "username": ADMIN_USER, "password": ADMIN_PASSWORD}).json()["token"]
-        kept = call(base, "/api/products/", "POST", token,
-                    {"name": "Stored in PostgreSQL", "sku": "pg-row", "price": "1.00"})
+        token = call(
+            base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": ADMIN_PASSWORD}
+        ).json()["token"]
+        kept = call(
+            base, "/api/products/", "POST", token, {"name": "Stored in PostgreSQL", "sku": "pg-row", "price": "1.00"}
+        )
         assert kept.status == 201
 
     query = (
@@ -452,8 +474,10 @@ ADMIN_PATH = "staff-console/"
 @pytest.fixture(scope="module")
 def site(released: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The production site behind an HTTPS proxy, with the admin at a custom path."""
-    with serve(released, production_env(ADMIN_URL=ADMIN_PATH)) as backend, \
-            https_proxy(backend, tmp_path_factory.mktemp("tls")) as base:
+    with (
+        serve(released, production_env(ADMIN_URL=ADMIN_PATH)) as backend,
+        https_proxy(backend, tmp_path_factory.mktemp("tls")) as base,
+    ):
         yield base
 
 

@@ -9,7 +9,6 @@ render shows that only the files carrying that text differ.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,11 @@ import pytest
 from tests.support.harness import (
     Response,
     fetch,
-    free_port,
     generate,
     procfile_command,
-    project_env,
     readme_block,
     run_bash,
+    run_procfile,
     serve,
 )
 from tests.support.services import PostgresServer
@@ -209,24 +207,8 @@ def test_the_same_on_postgresql(project: Path, postgres: PostgresServer) -> None
 
 @pytest.mark.parametrize("process", ["web", "release"])
 def test_production_without_secret_key_refuses_to_start(project: Path, process: str) -> None:
-    port = free_port()
-    env = project_env(
-        project,
-        {
-            "SECRET_KEY": "",  # set but empty, so the .env file cannot fill it in
-            "PORT": str(port),
-            "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",
-        },
-    )
-    result = subprocess.run(
-        ["bash", "-c", f"exec {procfile_command(project, process)}"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # SECRET_KEY set but empty, so the .env file cannot fill it in.
+    result = run_procfile(project, process, {"SECRET_KEY": ""})
     assert result.returncode != 0
     assert "Error: SECRET_KEY is not set." in result.stderr
     assert "Traceback" not in result.stderr

@@ -222,3 +222,20 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 15) -> None:
 
 def quote(value: str) -> str:
     return shlex.quote(value)
+
+
+def run_procfile(
+    project: Path, process: str, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run one Procfile process to completion on a free loopback port; return what it did."""
+    port = free_port()
+    settings = {"PORT": str(port), "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}", **(env or {})}
+    return subprocess.run(
+        ["bash", "-c", f"exec {procfile_command(project, process)}"],
+        cwd=project,
+        env=project_env(project, settings),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
