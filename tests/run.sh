@@ -9,6 +9,8 @@ system_packages() {
     command -v git >/dev/null || need+=(git)
     command -v tmux >/dev/null || need+=(tmux)
     command -v wrk >/dev/null || need+=(wrk)
+    command -v openssl >/dev/null || need+=(openssl)
+    command -v unshare >/dev/null || need+=(util-linux)
     [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
     [ ${#need[@]} -eq 0 ] && return 0
