@@ -239,3 +239,20 @@ def run_procfile(
         timeout=timeout,
         check=False,
     )
+
+
+def bash(project: Path, script: str, env: Mapping[str, str] | None = None) -> str:
+    """Run a bash script in the project (failing loudly) and return everything it printed."""
+    result = run_bash(project, script, env)
+    return result.stdout + result.stderr
+
+
+def python(project: Path, code: str, env: Mapping[str, str] | None = None) -> str:
+    """Run Python code with the project's virtual environment."""
+    return bash(project, f".venv/bin/python - <<'PYTHON'\n{code}\nPYTHON\n", env)
+
+
+def committed_text(project: Path) -> dict[str, str]:
+    """Every file git tracks in the project, as text."""
+    names = bash(project, "git ls-files -z").split("\0")
+    return {name: (project / name).read_text(encoding="utf-8") for name in names if name}
