@@ -175,8 +175,9 @@ def refuse_unready(project: Path) -> Path:
 
 def _conflict_help(conflicts: list[str]) -> str:
     return (
-        f"conflict markers remain in {', '.join(conflicts)}; edit each file to keep the right lines "
-        "and delete the <<<<<<< ======= >>>>>>> markers, then: git add -A && git commit"
+        f"conflicts to resolve in {', '.join(conflicts)}: keep the right lines in each and delete the "
+        "<<<<<<< ======= >>>>>>> markers (a file the release removes: keep it or git rm it), "
+        "then: git add -A && git commit"
     )
 
 

@@ -212,7 +212,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="{model}",
             fields=[
-                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("name", models.CharField(max_length=80)),
             ],
         ),
