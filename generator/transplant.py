@@ -197,9 +197,3 @@ def _remove_empty_parents(folder: Path, top: Path) -> None:
     while folder != top and folder.is_dir() and not any(folder.iterdir()):
         folder.rmdir()
         folder = folder.parent
-
-
-def forget(top: Path) -> None:
-    """Drop the undo record (a later update or a refusal makes it stale)."""
-    with contextlib.suppress(OSError, NewprojError):
-        git_path(top, RECORD).unlink()

@@ -550,7 +550,7 @@ def _template_config(source: str, ref: str) -> dict[str, Any]:
         clone = Path(scratch) / "template"
         repo.git("clone", "-q", "--no-checkout", "--", releases.expand(source), str(clone))
         for name in ("copier.yml", "copier.yaml"):
-            shown = repo.git("show", f"{ref}:{name}", cwd=clone, check=False)
+            shown = repo.git("show", "--end-of-options", f"{ref}:{name}", cwd=clone, check=False)
             if shown.returncode == 0:
                 loaded = yaml.safe_load(shown.stdout)
                 return loaded if isinstance(loaded, dict) else {}

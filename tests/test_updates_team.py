@@ -430,3 +430,20 @@ def test_only_final_semantic_versions_are_releases():
 def test_version_names_the_template_release(np):
     result = np("--version")
     assert result.returncode == 0 and f"(templates {releases.packaged_version()})" in result.stdout
+
+
+@pytest.mark.e2e
+def test_template_tasks_run_only_with_trust_and_are_named_first(np, tmp_path, team_home):
+    source = team_template.build_with_tasks(tmp_path / "tasks-template")
+    made = np(
+        "create", "jobs", "-y", "--source", source, "--template", "worker", "--template-version", "v1.0.0", cwd=tmp_path
+    )
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / "jobs"
+    refused = np("update", project)
+    assert refused.returncode == 2 and "--trust" in refused.stderr and not (project / "TASK_RAN").exists()
+    assert git(project, "status", "--porcelain") == ""
+    trusted = np("update", project, "--trust")
+    assert trusted.returncode == 0, trusted.stdout + trusted.stderr
+    assert "lets the template run these commands on this machine: touch TASK_RAN" in trusted.stderr
+    assert (project / "worker.py").read_text() == "print('v2')\n"

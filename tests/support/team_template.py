@@ -316,3 +316,22 @@ def build(root: Path) -> Path:
         (root / folder / "docs" / "runbook.md").rename(root / folder / "docs" / "operations.md")
     _release(root, "v1.3.0")
     return root
+
+
+def build_with_tasks(root: Path) -> Path:
+    """A one-starter template whose v1.1.0 asks Copier to run a task (it needs --trust)."""
+    root.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    _write(
+        root,
+        {
+            "copier.yml": COPIER_V1,
+            "worker/{{ _copier_conf.answers_file }}.jinja": ANSWERS,
+            "worker/worker.py": "print('v1')\n",
+        },
+    )
+    _release(root, "v1.0.0")
+    (root / "copier.yml").write_text(COPIER_V1 + '_tasks:\n  - "touch TASK_RAN"\n')
+    _write(root, {"worker/worker.py": "print('v2')\n"})
+    _release(root, "v1.1.0")
+    return root
