@@ -69,19 +69,44 @@ def load_file(path: Path) -> dict[str, Any]:
 
 def source_questions(source: str | None) -> frozenset[str] | None:
     """Question names of a team's local template source, empty for newproj's own, None if unreadable."""
+    config = _source_config(source)
+    if config is None:
+        return frozenset() if source is None else None
+    return frozenset(config)
+
+
+def source_templates(source: str | None) -> tuple[str, ...]:
+    """The starters a source offers: newproj's three, or the choices of the `template` question in its copier.yml."""
+    config = _source_config(source)
+    question = config.get("template") if config else None
+    choices = question.get("choices") if isinstance(question, dict) else None
+    if isinstance(choices, dict):
+        return tuple(str(v) for v in choices.values())
+    if isinstance(choices, list):
+        return tuple(str(c) for c in choices)
+    return catalog.NAMES
+
+
+def _source_config(source: str | None) -> dict[str, Any] | None:
     if source is None:
-        return frozenset()
+        return None
     for name in ("copier.yml", "copier.yaml"):
         path = Path(source).expanduser() / name
         if path.is_file():
-            return frozenset(k for k in load_file(path) if not k.startswith("_"))
+            return load_file(path)
     return None
 
 
 def merge(
-    file_answers: Mapping[str, Any], cli_answers: Mapping[str, str], extra_keys: frozenset[str] | None = frozenset()
+    file_answers: Mapping[str, Any],
+    cli_answers: Mapping[str, str],
+    extra_keys: frozenset[str] | None = frozenset(),
+    templates: tuple[str, ...] = catalog.NAMES,
 ) -> dict[str, Any]:
-    """Command-line answers over file answers; unknown keys are refused unless extra_keys is None."""
+    """Command-line answers over file answers; unknown keys are refused unless extra_keys is None.
+
+    extra_keys are the questions a team's source adds; templates the starters it offers.
+    """
     merged = {**file_answers, **cli_answers}
     if extra_keys is not None:
         unknown = sorted(set(merged) - set(KNOWN) - extra_keys)
@@ -93,10 +118,8 @@ def merge(
             problem = requirements.check_value(key, merged[key])
             if problem:
                 raise BadInput(problem)
-    if "template" in merged and merged["template"] not in catalog.NAMES:
-        raise BadInput(
-            f"template={merged['template']!r} is not a newproj template; use one of: {', '.join(catalog.NAMES)}"
-        )
+    if "template" in merged and merged["template"] not in templates:
+        raise BadInput(f"template={merged['template']!r} is not a template here; use one of: {', '.join(templates)}")
     return merged
 
 

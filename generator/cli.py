@@ -13,8 +13,6 @@ import click
 from newproj import __version__
 from newproj.errors import EXIT_INTERRUPTED, NewprojError
 
-TEMPLATE_NAMES = ("flask-api", "flask-webapp", "django-fullstack")
-
 
 def _answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     options = [
@@ -51,17 +49,54 @@ def _interactive() -> bool:
 
 
 def _inputs(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool, **extra: Any) -> Any:
-    from newproj import answers
     from newproj.create import Inputs
 
-    from_file = answers.load_file(answers_file) if answers_file else {}
-    known = answers.source_questions(extra.get("source"))
-    given = answers.merge(from_file, answers.parse_pairs(answer_pairs), known)
+    given = _given(answer_pairs, answers_file, extra.get("source"))
     return Inputs(given=given, defaults=defaults, interactive=_interactive() and not defaults, **extra)
 
 
+def _given(answer_pairs: tuple[str, ...], answers_file: Path | None, source: str | None) -> dict[str, Any]:
+    """Answers from -a and --answers-file, checked against the questions the source's copier.yml asks."""
+    from newproj import answers
+
+    from_file = answers.load_file(answers_file) if answers_file else {}
+    known = answers.source_questions(source)
+    return answers.merge(from_file, answers.parse_pairs(answer_pairs), known, answers.source_templates(source))
+
+
+def _changed_answers(answer_pairs: tuple[str, ...], answers_file: Path | None) -> dict[str, Any]:
+    """Answers to change in an update: any key (Copier checks it against the release's questions)."""
+    from newproj import answers
+
+    from_file = answers.load_file(answers_file) if answers_file else {}
+    pairs = answers.parse_pairs(answer_pairs)
+    any_template = (str({**from_file, **pairs}.get("template")),)  # a template change is refused by the update
+    return answers.merge(from_file, pairs, None, any_template)
+
+
+def _show_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from newproj import releases
+
+    try:
+        carried = f"templates {releases.packaged_version()}"
+    except NewprojError:
+        carried = "no template releases"
+    click.echo(f"newproj, version {__version__} ({carried})")
+    ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="newproj")
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show newproj's version and the template release it carries.",
+)
 def cli() -> None:
     """Ask what you are building, pick Flask or Django, and render a ready repository."""
 
@@ -70,7 +105,9 @@ def cli() -> None:
 @click.argument("dest", required=False)
 @_answer_options
 @click.option(
-    "--template", type=click.Choice(TEMPLATE_NAMES), help="Render this template, whatever the recommendation."
+    "--template",
+    metavar="NAME",
+    help="Render this template, whatever the recommendation (newproj's three, or one your --source offers).",
 )
 @click.option(
     "--framework", type=click.Choice(["flask", "django"]), help="Use this framework, whatever the recommendation."
@@ -114,6 +151,7 @@ def create(
     from newproj import report
 
     installing.check_flags(install, run_app, dry_run)
+    _check_template(template, source)
 
     inputs = _inputs(
         answer_pairs,
@@ -184,35 +222,80 @@ def templates(as_json: bool) -> None:
     click.echo(f"template version: {version} (releases for copier update: {bundle})")
 
 
+def _check_template(template: str | None, source: str | None) -> None:
+    from newproj import answers
+    from newproj.errors import BadInput
+
+    offered = answers.source_templates(source)
+    if template is not None and template not in offered:
+        raise BadInput(f"--template {template} is not offered here; choose one of: {', '.join(offered)}")
+
+
 @cli.command()
 @click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @click.option("--to", "to", metavar="vX.Y.Z", help="Update to this release instead of the newest.")
+@click.option(
+    "-a",
+    "--answer",
+    "answer_pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Change an answer (repeatable); any question the template asks. Framework and template cannot change.",
+)
+@click.option("--answers-file", type=click.Path(dir_okay=False, path_type=Path), help="YAML file of answers to set.")
+@click.option("--source", metavar="PATH_OR_GIT_URL", help="The template repository moved: update from here instead.")
+@click.option("--prereleases", is_flag=True, help="Count pre-release tags (v1.2.0rc1) as releases.")
+@click.option("--trust", is_flag=True, help="Let the template run its tasks and migrations (they are listed first).")
+@click.option("--abort", is_flag=True, help="Undo the update newproj last applied here (before you commit it).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def update(project: Path, dry_run: bool, to: str | None, as_json: bool) -> None:
+def update(
+    project: Path,
+    dry_run: bool,
+    to: str | None,
+    answer_pairs: tuple[str, ...],
+    answers_file: Path | None,
+    source: str | None,
+    prereleases: bool,
+    trust: bool,
+    abort: bool,
+    as_json: bool,
+) -> None:
     """Pull the newest template release into PROJECT, keeping your edits (3-way merge)."""
     from newproj import report
     from newproj import update as updating
 
-    outcome = updating.update(project, dry_run=dry_run, to=to)
+    if abort:
+        report.aborted(project, updating.abort(project))
+        return
+    given = _changed_answers(answer_pairs, answers_file)
+    request = updating.Request(to, dry_run, given, source, trust, prereleases)
+    if trust:
+        click.echo(updating.trust_warning(project, request), err=True)
+    outcome = updating.update(project, request)
     report.update_outcome(outcome, as_json)
-    if outcome.conflicts and not dry_run:
-        raise updating.conflict_error(outcome)
+    if outcome.needs_attention and not dry_run:
+        raise updating.attention_error(outcome)
 
 
 @cli.command()
-@click.argument("project", default=".", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def check(project: Path, as_json: bool) -> None:
-    """Say whether PROJECT's template is up to date (exit 0) or an update is available (exit 5)."""
+@click.argument("projects", nargs=-1, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--prereleases", is_flag=True, help="Count pre-release tags (v1.2.0rc1) as releases.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list when several projects are given).")
+def check(projects: tuple[Path, ...], prereleases: bool, as_json: bool) -> None:
+    """Say whether each PROJECT (default: .) is up to date.
+
+    Exit 0: up to date; 5: an update is available; 4: conflict markers or diverged migrations
+    remain; 2: a project is newer than its source or unreadable. With several, the highest wins.
+    """
     from newproj import report
     from newproj import update as updating
-    from newproj.errors import EXIT_UPDATE_AVAILABLE
 
-    status = updating.status(project)
-    report.check_status(status, as_json)
-    if not status.up_to_date:
-        sys.exit(EXIT_UPDATE_AVAILABLE)
+    surveyed = updating.survey(list(projects) or [Path(".")], prereleases)
+    report.check_statuses(surveyed, as_json, several=len(projects) > 1)
+    code = updating.survey_exit(surveyed)
+    if code:
+        sys.exit(code)
 
 
 @cli.command("export-templates")

@@ -89,9 +89,11 @@ def choose(decision: Decision, inputs: Inputs) -> Choice:
     template = inputs.template or inputs.given.get("template")
     framework = inputs.framework
     if template is not None:
-        if template not in catalog.BY_NAME:
-            raise BadInput(f"no template named {template!r}; use one of: {', '.join(catalog.NAMES)}")
-        implied = catalog.BY_NAME[template].framework
+        offered = answer_rules.source_templates(inputs.source)
+        if template not in offered:
+            raise BadInput(f"no template named {template!r}; use one of: {', '.join(offered)}")
+        known = catalog.BY_NAME.get(template)
+        implied = known.framework if known else (framework or decision.framework)
         if framework is not None and framework != implied:
             raise BadInput(f"--template {template} is a {implied} template but --framework says {framework}; drop one")
         return Choice(implied, template, template != decision.template)
@@ -191,8 +193,10 @@ def resolve_source(spec: str | None, version: str | None = None) -> Source:
         releases.install_user_bundle()
         chosen = version or releases.latest(known)
         return Source(releases.USER_BUNDLE_PATH, chosen, chosen)
-    local = Path(spec).expanduser()
-    return Source(str(local.absolute()) if local.exists() else spec, version, version)
+    from newproj import releases
+
+    releases.check_source(spec)
+    return Source(releases.for_record(spec), version, version)
 
 
 def plan(inputs: Inputs) -> tuple[Path, Decision, Choice, dict[str, Any]]:
@@ -209,7 +213,8 @@ def plan(inputs: Inputs) -> tuple[Path, Decision, Choice, dict[str, Any]]:
     project = project_answers(inputs)
     dest = destination.resolve(inputs.dest if inputs.dest is not None else str(project["project_name"]))
     destination.check(dest)
-    return dest, decision, choice, template_data(decision, choice, project)
+    team = {k: v for k, v in inputs.given.items() if k not in answer_rules.KNOWN}  # questions a team's source adds
+    return dest, decision, choice, {**template_data(decision, choice, project), **team}
 
 
 def create(inputs: Inputs, dry_run: bool = False, use_git: bool = True) -> Result:

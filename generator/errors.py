@@ -44,6 +44,10 @@ class Interrupted(NewprojError):
     exit_code = EXIT_INTERRUPTED
 
 
+class BadSource(BadInput):
+    """A template source that cannot be used as given (for example one that git would read as an option)."""
+
+
 class NotAProject(BadInput):
     """The folder is not a project newproj (or Copier) generated."""
 

@@ -8,8 +8,9 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from newproj.errors import NewprojError
+from newproj.errors import BadSource, NewprojError
 from newproj.repo import git
 
 PACKAGED_BUNDLE = Path(__file__).with_name("data") / "templates.bundle"
@@ -17,6 +18,10 @@ PACKAGED_BUNDLE = Path(__file__).with_name("data") / "templates.bundle"
 # the same answers file works for every teammate whose newproj has installed its copy.
 USER_BUNDLE_PATH = "~/.newproj/templates.bundle"
 TAG = re.compile(r"v(\d+)\.(\d+)\.(\d+)\Z")
+# A release of a team's source: a final semantic version, with or without the v.
+FINAL = re.compile(r"v?\d+\.\d+\.\d+\Z")
+# A pre-release: the same followed by a PEP 440 or semver pre-release part (v1.2.0rc1, v1.2.0-rc.1).
+PRERELEASE = re.compile(r"v?\d+\.\d+\.\d+-?(a|alpha|b|beta|rc|c)\.?\d*\Z", re.IGNORECASE)
 
 
 def version_key(tag: str) -> tuple[int, int, int]:
@@ -95,3 +100,72 @@ def _merge_bundles(target: Path, extra: Path) -> None:
         merged = Path(work) / "merged.bundle"
         git("bundle", "create", "-q", str(merged), "--tags", cwd=repo)
         _atomic_copy(merged, target)
+
+
+def release_version(tag: str, prereleases: bool = False) -> Any:
+    """The packaging Version of a release tag, or None for anything else (alias tags, pre-releases)."""
+    from packaging.version import InvalidVersion, Version
+
+    if not (FINAL.match(tag) or (prereleases and PRERELEASE.match(tag))):
+        return None
+    try:
+        return Version(tag)
+    except InvalidVersion:
+        return None
+
+
+def source_tags(location: str) -> dict[str, str]:
+    """Every tag of a template source (a path or a git URL) mapped to the commit it names."""
+    check_source(location)
+    listing = git("ls-remote", "--tags", "--", expand(location), check=False)
+    if listing.returncode != 0:
+        raise NewprojError(f"cannot read the template source {location}; check that it exists and you can reach it")
+    tags: dict[str, str] = {}
+    for line in listing.stdout.splitlines():
+        commit, _, ref = line.partition("\t")
+        if not ref.startswith("refs/tags/"):
+            continue
+        name = ref.removeprefix("refs/tags/")
+        if name.endswith("^{}"):  # an annotated tag, peeled to its commit: this line wins
+            tags[name.removesuffix("^{}")] = commit
+        else:
+            tags.setdefault(name, commit)
+    return tags
+
+
+def releases_of(tags: dict[str, str], prereleases: bool = False) -> dict[str, str]:
+    """Only the tags that are releases: final semantic versions (and pre-releases when asked)."""
+    return {name: commit for name, commit in tags.items() if release_version(name, prereleases) is not None}
+
+
+def newest_release(tags: dict[str, str], prereleases: bool = False) -> str | None:
+    found = releases_of(tags, prereleases)
+    return max(found, key=lambda name: release_version(name, prereleases)) if found else None
+
+
+def check_source(location: str) -> None:
+    """A source is a path or a URL; one that starts with - would be read by git as an option."""
+    if not location or location.startswith("-") or any(ch in location for ch in "\n\r\0"):
+        raise BadSource(
+            f"{location!r} is not a template source (a path or a git URL); fix _src_path in .copier-answers.yml"
+        )
+
+
+def expand(location: str) -> str:
+    """A recorded source as git can read it: ~ expanded for paths."""
+    return str(Path(location).expanduser()) if location.startswith("~") else location
+
+
+def is_local(location: str) -> bool:
+    return location.startswith(("~", "/", ".")) or Path(location).expanduser().exists()
+
+
+def for_record(location: str) -> str:
+    """How a source is written into a project: an absolute path under HOME as ~/..., so it works for teammates."""
+    if not is_local(location) or "://" in location:
+        return location
+    path = Path(location).expanduser().absolute()
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except ValueError:
+        return str(path)

@@ -15,10 +15,14 @@ FALLBACK_EMAIL = "newproj@localhost.invalid"
 _QUIET = ["-c", "commit.gpgsign=false", "-c", "core.hooksPath=/dev/null", "-c", "init.defaultBranch=main"]
 
 
-def git(*args: str, cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def git(
+    *args: str, cwd: Path | None = None, check: bool = True, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
-        result = subprocess.run(["git", *_QUIET, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            ["git", *_QUIET, *args], cwd=cwd, env=env, input=stdin, capture_output=True, text=True, check=False
+        )
     except FileNotFoundError as error:
         raise GitFailed("git is not installed; install git, or pass --no-git") from error
     if check and result.returncode != 0:

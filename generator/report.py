@@ -90,29 +90,58 @@ def result_text(result: Any, setup: Any = None) -> None:
         click.echo("  " + step.replace("\n", "\n  "))
 
 
-def check_status(status: Any, as_json: bool) -> None:
+def _status_json(surveyed: Any) -> dict[str, Any]:
+    status = surveyed.status
+    if status is None:
+        return {"project": str(surveyed.project), "error": str(surveyed.error), "exit_code": surveyed.exit_code}
+    return {
+        "project": str(status.project),
+        "template": status.template,
+        "source": status.source,
+        "current": status.current,
+        "newest": status.newest,
+        "up_to_date": status.up_to_date and not status.too_new,
+        "too_new": status.too_new,
+        "conflicts": list(status.conflicts),
+        "diverged_migrations": list(status.diverged),
+        "exit_code": surveyed.exit_code,
+    }
+
+
+def check_statuses(surveyed: list[Any], as_json: bool, several: bool) -> None:
     if as_json:
-        emit_json(
-            {
-                "project": str(status.project),
-                "template": status.template,
-                "source": status.source,
-                "current": status.current,
-                "newest": status.newest,
-                "up_to_date": status.up_to_date,
-            }
-        )
+        payloads = [_status_json(s) for s in surveyed]
+        click.echo(json.dumps(payloads if several else payloads[0], indent=2))
         return
-    click.echo(
+    for one in surveyed:
+        for line in _status_lines(one):
+            click.echo(line, err=one.error is not None)
+
+
+def _status_lines(surveyed: Any) -> list[str]:
+    status = surveyed.status
+    if status is None:
+        return [f"Error: {surveyed.project}: {surveyed.error}"]
+    lines = [
         f"{status.project.name}: template {status.template} at {status.current or 'an unreleased version'}; "
         f"newest release {status.newest}"
-    )
+    ]
+    if status.conflicts:
+        lines.append(f"  Conflict markers remain in: {', '.join(status.conflicts)} (resolve them, then commit).")
+    lines += [f"  {d}: merge them before deploying." for d in status.diverged]
     if status.too_new:
-        click.echo("This project is newer than this newproj's templates: upgrade newproj.")
+        lines.append("  Too new: this project's release is newer than the newest its source offers.")
     elif status.up_to_date:
-        click.echo("Up to date.")
+        lines.append("  Up to date." if not status.needs_attention else "  At the newest release.")
     else:
-        click.echo("An update is available: newproj update")
+        lines.append("  An update is available: newproj update")
+    return lines
+
+
+def aborted(project: Any, removed: list[str]) -> None:
+    click.echo(f"Undid the update in {project}: tracked files are back at HEAD.")
+    for name in removed:
+        click.echo(f"  removed: {name}")
 
 
 def update_outcome(outcome: Any, as_json: bool) -> None:
@@ -129,23 +158,39 @@ def update_outcome(outcome: Any, as_json: bool) -> None:
                 "added": outcome.added,
                 "removed": outcome.removed,
                 "conflicts": outcome.conflicts,
+                "kept_beside": outcome.kept,
+                "merged_migrations": outcome.merged_migrations,
+                "diverged_migrations": [d.describe() for d in outcome.diverged],
+                "commands": [d.command for d in outcome.diverged],
+                "answers": {k: v for k, v in outcome.answers_changed.items() if k != "decision_reasons"},
+                "notes": outcome.notes,
             }
         )
         return
-    if status.up_to_date and not (outcome.changed or outcome.added or outcome.conflicts):
+    touched = outcome.changed or outcome.added or outcome.removed or outcome.conflicts or outcome.answers_changed
+    if status.up_to_date and not touched:
         click.echo(f"{status.project.name} is up to date (template {status.current}).")
         return
     verb = "Would update" if outcome.dry_run else "Updated"
     click.echo(f"{verb} {status.project.name} from template {status.current} to {outcome.target}.")
+    for key, value in outcome.answers_changed.items():
+        if key != "decision_reasons":
+            click.echo(f"  answer: {key}={value}")
     for label, names in (
         ("changed", outcome.changed),
         ("added", outcome.added),
         ("removed", outcome.removed),
         ("in conflict", outcome.conflicts),
+        ("your version kept as", outcome.kept),
+        ("merged migrations", outcome.merged_migrations),
     ):
         for name in names:
             click.echo(f"  {label}: {name}")
+    for divergence in outcome.diverged:
+        click.echo(f"  diverged: {divergence.describe()}; run: {divergence.command}")
+    for note in outcome.notes:
+        click.echo(f"Note: {note}")
     if outcome.dry_run:
         click.echo("Nothing was changed (dry run).")
-    elif not outcome.conflicts:
+    elif not outcome.needs_attention:
         click.echo("Review with git diff, run the tests, then commit: git add -A && git commit -m 'Update template'")
