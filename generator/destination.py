@@ -105,8 +105,10 @@ def _lock_pid(dest: Path) -> int | None:
 def _live_lock(dest: Path) -> bool:
     """A lock held by a running process (this one included); a killed run's lock is stale."""
     pid = _lock_pid(dest)
-    if pid is None:
-        return False
+    return pid is not None and _running(pid)
+
+
+def _running(pid: int) -> bool:
     if pid == os.getpid():
         return True
     try:
@@ -220,17 +222,18 @@ def _release(dest: Path, root: Path | None, made: list[Path], locked: bool) -> N
 def publish(held: Claim, dest: Path) -> None:
     """Move the finished project into dest by renames onto names reserved first: nothing is ever replaced."""
     moved: list[Path] = []
+    target = dest
     try:
         for entry in sorted(held.project.iterdir()):
             target = dest / entry.name
             _place(entry, target)
             moved.append(target)
     except BaseException as error:
-        for target in reversed(moved):
-            target.rename(held.project / target.name)
+        for placed in reversed(moved):
+            placed.rename(held.project / placed.name)
         if isinstance(error, OSError):
             raise DestinationInUse(
-                f"{dest / entry.name} appeared in {dest} while newproj was writing; nothing was overwritten "
+                f"{target.name} appeared in {dest} while newproj was writing; nothing was overwritten "
                 "and nothing was left behind: move it away and run newproj again"
             ) from error
         raise
@@ -251,9 +254,18 @@ def _place(entry: Path, target: Path) -> None:
         raise
 
 
+DRY_RUN_PREFIX = "newproj-dry-run-"
+
+
 def scratch() -> contextlib.AbstractContextManager[str]:
-    """A temporary folder away from the destination (for --dry-run)."""
-    return tempfile.TemporaryDirectory(prefix="newproj-dry-run-")
+    """A temporary folder away from the destination (for --dry-run); a killed dry run's is removed here."""
+    base = Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for old in base.glob(f"{DRY_RUN_PREFIX}*-*"):
+            pid = old.name.removeprefix(DRY_RUN_PREFIX).split("-", 1)[0]
+            if pid.isdigit() and not _running(int(pid)) and old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{DRY_RUN_PREFIX}{os.getpid()}-")
 
 
 def resolve(dest: str) -> Path:

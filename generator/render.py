@@ -90,7 +90,7 @@ def _without_copier_advice(error: BaseException) -> str:
 def _last_words(output: str) -> str:
     lines = [line.strip(" |") for line in output.splitlines() if line.strip(" |")]
     fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (fatal or lines or ["no output"])[-1]
+    return (fatal or lines[-1:] or ["no output"])[0].rstrip(".")
 
 
 def _one_line(error: BaseException) -> str:
