@@ -224,6 +224,11 @@ def template_label(inputs: Inputs, choice: Choice) -> str:
     return f"{name} ({choice.template})" if "template" in known else name
 
 
+def _is_git_source(spec: str) -> bool:
+    local = Path(spec).expanduser()
+    return not local.is_dir() or (local / ".git").exists()
+
+
 def check_first(inputs: Inputs, use_git: bool) -> None:
     """Everything that can fail without a question: git, newproj's state folder, the destination and its name."""
     if use_git:
@@ -231,6 +236,8 @@ def check_first(inputs: Inputs, use_git: bool) -> None:
     if inputs.source is None:
         repo.require("to read its template releases")
         state.writable_folder()
+    elif _is_git_source(inputs.source):
+        repo.require(f"to read the template {inputs.source}")
     if inputs.dest is None:
         return
     dest = destination.resolve(inputs.dest)

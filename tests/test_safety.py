@@ -496,6 +496,7 @@ def test_without_git_no_git_works_from_a_local_folder(workdir, cli_env, fixture_
     [
         pytest.param(["--source", "FIXTURE"], "--no-git", id="commit-needs-git"),
         pytest.param(["--no-git"], "template releases", id="bundle-needs-git"),
+        pytest.param(["--no-git", "--source", "https://example.com/t.git"], "t.git", id="clone-needs-git"),
     ],
 )
 def test_without_git_the_run_stops_before_asking_anything(
