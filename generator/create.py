@@ -13,7 +13,7 @@ from typing import Any
 from newproj import answers as answer_rules
 from newproj import catalog, destination, names, repo, requirements, state
 from newproj.decide import Decision, decide
-from newproj.errors import BadInput, CreatedThenInterrupted, MissingAnswers
+from newproj.errors import BadInput, CreatedThenInterrupted, GitFailed, MissingAnswers
 from newproj.render import Source, files_in, render, write_env
 
 
@@ -271,7 +271,7 @@ def plan(inputs: Inputs, use_git: bool = True) -> tuple[Path, Decision, Choice, 
 
 def create(inputs: Inputs, dry_run: bool = False, use_git: bool = True) -> Result:
     """Claim the destination, render into a staging folder inside it, commit, then move the files into place."""
-    dest, decision, choice, data = plan(inputs, use_git)
+    dest, decision, choice, data = plan(inputs, use_git and not dry_run)
     source = resolve_source(inputs.source, inputs.template_version)
     result = Result(dest, decision, choice, source, data, dry_run=dry_run)
     result.template_label = template_label(inputs, choice)
@@ -288,13 +288,23 @@ def create(inputs: Inputs, dry_run: bool = False, use_git: bool = True) -> Resul
         destination.publish(held, dest)
     with kept_on_interrupt(result):
         if own_repo:
-            _commit(dest, result, init=False)
+            _commit_published(dest, result)
         elif use_git and outer is not None:
             result.notes.append(
                 f"{dest} is inside the git repository {outer}: the files are left for you to commit there."
             )
         result.next_steps = next_steps(result)
     return result
+
+
+def _commit_published(dest: Path, result: Result) -> None:
+    try:
+        _commit(dest, result, init=False)
+    except GitFailed as error:
+        raise GitFailed(
+            f"the project was created in {dest}, but not committed ({error}); "
+            f"commit it yourself: cd {shlex.quote(str(dest))} && git add -A && git commit -m 'First commit'"
+        ) from error
 
 
 @contextlib.contextmanager
