@@ -43,15 +43,14 @@ def check(dest: Path) -> None:
     if not dest.is_dir():
         return
     if _live_lock(dest):
-        raise DestinationInUse(
-            f"another newproj run is creating a project in {dest}; wait for it, or choose another folder"
-        )
+        raise _in_use(dest)
     _check_empty(dest)
 
 
 def _in_use(dest: Path) -> DestinationInUse:
     return DestinationInUse(
-        f"another newproj run is creating a project in {dest}; wait for it, or choose another folder"
+        f"another newproj run is creating a project in {dest}; wait for it, or choose another folder "
+        f"(if none runs, remove {dest / LOCK})"
     )
 
 
@@ -92,7 +91,7 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 def _ours(name: str) -> bool:
-    return name in (".git", LOCK) or name.startswith(STAGING_PREFIX)
+    return name == ".git" or name.startswith((LOCK, STAGING_PREFIX))
 
 
 def _lock_pid(dest: Path) -> int | None:
@@ -120,12 +119,13 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _remove_stale(dest: Path) -> None:
-    """What a killed run left in dest: its lock and its staging folders (never anything else)."""
-    for entry in dest.iterdir():
-        if entry.name.startswith(STAGING_PREFIX) and entry.is_dir() and not entry.is_symlink():
+def _remove_stale(dest: Path, pid: int) -> None:
+    """What a killed run (pid) left in dest: its staging folders and its lock, never anything else."""
+    for entry in dest.glob(f"{STAGING_PREFIX}{pid}-*"):
+        if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry, ignore_errors=True)
-    (dest / LOCK).unlink(missing_ok=True)
+    if _lock_pid(dest) == pid:
+        (dest / LOCK).unlink(missing_ok=True)
 
 
 def _umask() -> int:
@@ -164,19 +164,38 @@ def _remove_empty(made: list[Path]) -> None:
 
 def _take_lock(dest: Path) -> None:
     for _ in range(2):
-        try:
-            fd = os.open(dest / LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o644)
-        except FileExistsError:
-            if _live_lock(dest):
-                break
-            _remove_stale(dest)
-            continue
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(f"{os.getpid()}\n")
-        return
-    raise DestinationInUse(
-        f"another newproj run is creating a project in {dest}; wait for it, or choose another folder"
-    )
+        if _write_lock(dest):
+            return
+        pid = _lock_pid(dest)
+        if pid is None or _running(pid):
+            break
+        _remove_stale(dest, pid)
+    raise _in_use(dest)
+
+
+def _write_lock(dest: Path) -> bool:
+    """Create the lock, pid already inside, in one step (a hard link); False when there is one."""
+    draft = dest / f"{LOCK}.{os.getpid()}"
+    draft.write_text(f"{os.getpid()}\n", encoding="ascii")
+    try:
+        os.link(draft, dest / LOCK)
+    except FileExistsError:
+        return False
+    except OSError:  # a filesystem without hard links: exclusive create, then the pid
+        return _write_lock_exclusively(dest)
+    finally:
+        draft.unlink(missing_ok=True)
+    return True
+
+
+def _write_lock_exclusively(dest: Path) -> bool:
+    try:
+        fd = os.open(dest / LOCK, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW, 0o644)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(f"{os.getpid()}\n")
+    return True
 
 
 def _cannot_write(dest: Path, error: OSError) -> NewprojError:
@@ -199,7 +218,7 @@ def claim(dest: Path) -> Iterator[Claim]:
         _take_lock(dest)
         locked = True
         _check_empty(dest)
-        root = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=dest))
+        root = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=dest))
         Claim(dest, root).project.mkdir(mode=0o777 & ~_umask())
         yield Claim(dest, root)
     except OSError as error:
