@@ -135,8 +135,13 @@ def test_a_destination_being_created_is_refused(tmp_path):
 # --- item 4: a rollback removes only what this run made -----------------------------------
 
 
-def test_an_interrupted_create_keeps_what_others_put_in_the_parent_it_made(workdir, cli_env, tmp_path):
-    slow = template_root(tmp_path / "slow", filler=3000)
+@pytest.fixture(scope="module")
+def slow(tmp_path_factory):
+    """A template repository big enough to be stopped while it renders (Copier clones it first)."""
+    return committed_repo(template_root(tmp_path_factory.mktemp("slow") / "templates", filler=1500), {})
+
+
+def test_an_interrupted_create_keeps_what_others_put_in_the_parent_it_made(workdir, cli_env, slow):
     proc = start(workdir, cli_env, "x/slow", "-y", "--source", str(slow))
     wait_for(lambda: (workdir / "x" / "slow").exists(), "the destination was never claimed")
     (workdir / "x" / "p1").mkdir()
@@ -152,9 +157,7 @@ def test_an_interrupted_create_keeps_what_others_put_in_the_parent_it_made(workd
 
 
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM], ids=["sighup", "sigterm"])
-def test_a_signal_leaves_no_staging_folder_or_template_clone(workdir, cli_env, tmp_path, signum):
-    slow = template_root(tmp_path / "slow", filler=1500)
-    committed_repo(slow, {})
+def test_a_signal_leaves_no_staging_folder_or_template_clone(workdir, cli_env, tmp_path, slow, signum):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     proc = start(workdir, {**cli_env, "TMPDIR": str(scratch)}, "shop", "-y", "--source", str(slow))
@@ -167,9 +170,9 @@ def test_a_signal_leaves_no_staging_folder_or_template_clone(workdir, cli_env, t
     assert snapshot(workdir) == [] and snapshot(scratch) == []
 
 
-def test_a_killed_run_is_cleaned_up_by_the_next_run_on_that_destination(workdir, cli_env, tmp_path, fixture_templates):
-    slow = template_root(tmp_path / "slow", filler=1500)
-    committed_repo(slow, {})
+def test_a_killed_run_is_cleaned_up_by_the_next_run_on_that_destination(
+    workdir, cli_env, tmp_path, fixture_templates, slow
+):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**cli_env, "TMPDIR": str(scratch)}
