@@ -1,20 +1,25 @@
-"""`python -m newproj` and the `newproj` command: even an interrupt while starting up is one line."""
+"""`python -m newproj` and the `newproj` command: a stop while Python still imports is one line too."""
 
 import signal
 import sys
-from types import FrameType
+from typing import NoReturn
+
+INTERRUPTED = "Error: interrupted; nothing was written\n"
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> None:
+def _stop(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
 def run() -> None:
-    signal.signal(signal.SIGTERM, _interrupt)
+    """Catch Ctrl-C, kill and a closed terminal first; then import the CLI (click and friends) and run it."""
     try:
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                signal.signal(signum, _stop)
         from newproj.cli import main
     except KeyboardInterrupt:
-        sys.stderr.write("Error: interrupted; nothing was written\n")
+        sys.stderr.write(INTERRUPTED)
         raise SystemExit(130) from None
     main()
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,11 @@ TEMPLATE_QUESTIONS: tuple[TemplateQuestion, ...] = (
 # Keys the generated project records but newproj works out itself.
 DERIVED = ("package_name", "template", "framework", "decision_reasons")
 KNOWN = (*requirements.KEYS, *(q.key for q in TEMPLATE_QUESTIONS), *DERIVED)
+# Bounds on what an answers file (or a template's copier.yml) may make newproj read and hold.
+MAX_FILE_BYTES = 1_000_000
+MAX_VALUE_CHARS = 2_000
+MAX_ALIASES = 32
+MAX_LIST_ITEMS = 100
 
 
 def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
@@ -41,30 +48,95 @@ def parse_pairs(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise BadInput(f"--answer {pair!r} is not KEY=VALUE, for example: -a purpose=api")
-        result[key.strip()] = value
+            raise BadInput(f"--answer {_short(pair)!r} is not KEY=VALUE, for example: -a purpose=api")
+        result[key.strip()] = _bounded(key.strip(), value)
     return result
 
 
 def load_file(path: Path) -> dict[str, Any]:
-    """Read an answers file (a team preset or a project's .copier-answers.yml)."""
+    """Read an answers file (a team preset or a project's .copier-answers.yml), within bounds."""
+    content = load_mapping(path, "answers file")
+    return {k: _bounded(k, v) for k, v in content.items() if not k.startswith("_")}
+
+
+def load_mapping(path: Path, what: str) -> dict[str, Any]:
+    """A small YAML file whose top level maps text keys to values."""
     import yaml
 
+    text = read_text(path, what)
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise BadInput(f"cannot read answers file {path}: {error.strerror}") from error
+        content = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader with aliases counted
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = " ".join(str(getattr(error, "problem", None) or error).split())
         raise BadInput(
-            f"answers file {path} is not valid YAML{where}; fix it or pass answers with -a KEY=VALUE"
+            f"{what} {path} is not valid YAML{where} ({_short(problem)}); fix it or pass answers with -a KEY=VALUE"
         ) from error
+    except RecursionError as error:
+        raise BadInput(f"{what} {path} nests too deeply") from error
     if content is None:
         return {}
     if not isinstance(content, dict):
-        raise BadInput(f"answers file {path} must be a YAML mapping of KEY: VALUE lines")
-    return {str(k): v for k, v in content.items() if not str(k).startswith("_")}
+        raise BadInput(f"{what} {path} must be a YAML mapping of KEY: VALUE lines")
+    bad_key = next((k for k in content if not isinstance(k, str)), None)
+    if bad_key is not None:
+        raise BadInput(f"{what} {path} has the key {_short(repr(bad_key))}, which is not text; keys are names")
+    return content
+
+
+def read_text(path: Path, what: str) -> str:
+    """A regular UTF-8 file of at most MAX_FILE_BYTES; never blocks on a FIFO or reads a device."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        raise BadInput(f"cannot read {what} {path}: {error.strerror}") from error
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BadInput(f"{what} {path} is not a regular file; give the path of a YAML file")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            raise BadInput(f"cannot read {what} {path}: {error.strerror or error}") from error
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(f"{what} {path} is larger than {MAX_FILE_BYTES // 1_000_000} MB; answers files are short")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadInput(f"{what} {path} is not UTF-8 text (byte {error.start}); save it as UTF-8 YAML") from error
+
+
+def _loader() -> Any:
+    """A SafeLoader that refuses more than MAX_ALIASES aliases (a few kilobytes can expand to gigabytes)."""
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        aliases = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                self.aliases += 1
+                if self.aliases > MAX_ALIASES:
+                    raise yaml.YAMLError(f"more than {MAX_ALIASES} aliases (*name); write the values out")
+            return super().compose_node(parent, index)
+
+    return BoundedLoader
+
+
+def _bounded(key: str, value: Any) -> Any:
+    """A value as text (or yes/no, a number, a short list of text), within MAX_VALUE_CHARS."""
+    if isinstance(value, list) and len(value) <= MAX_LIST_ITEMS:
+        return [_bounded(key, item) for item in value]
+    if value is not None and not isinstance(value, str | bool | int | float):
+        raise BadInput(f"{_short(key)} must be text, not {type(value).__name__}")
+    if isinstance(value, str) and len(value) > MAX_VALUE_CHARS:
+        raise BadInput(f"{_short(key)} is {len(value)} characters long; at most {MAX_VALUE_CHARS} characters")
+    return value
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def source_questions(source: str | None) -> frozenset[str] | None:
@@ -93,7 +165,7 @@ def _source_config(source: str | None) -> dict[str, Any] | None:
     for name in ("copier.yml", "copier.yaml"):
         path = Path(source).expanduser() / name
         if path.is_file():
-            return load_file(path)
+            return {k: v for k, v in load_mapping(path, "template file").items() if not k.startswith("_")}
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -11,7 +12,7 @@ from typing import Any, NoReturn
 
 import click
 from newproj import __version__
-from newproj.errors import EXIT_INTERRUPTED, NewprojError
+from newproj.errors import EXIT_FAILURE, EXIT_INTERRUPTED, NewprojError
 
 
 def _answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -26,7 +27,7 @@ def _answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--answers-file",
-            type=click.Path(dir_okay=False, path_type=Path),
+            type=click.Path(path_type=Path),
             help="YAML file of answers (a team preset, or a project's .copier-answers.yml).",
         ),
         click.option(
@@ -164,20 +165,21 @@ def create(
         template_version=template_version,
     )
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
-    setup = None
-    if not dry_run and installing.wanted(install, run_app, inputs.interactive):
-        setup = installing.set_up(result.destination)
-        result.next_steps = installing.steps_left(result.next_steps, setup)
-    if as_json:
-        report.emit_json(report.result_json(result, setup))
-        for note in result.notes:
-            click.echo(note, err=True)
-    else:
-        report.result_text(result, setup)
-    if setup is not None:
-        installing.check(setup)
-    if run_app:
-        installing.serve(result.destination, err=as_json)
+    with creating.kept_on_interrupt(result):
+        setup = None
+        if not dry_run and installing.wanted(install, run_app, inputs.interactive):
+            setup = installing.set_up(result.destination)
+            result.next_steps = installing.steps_left(result.next_steps, setup)
+        if as_json:
+            report.emit_json(report.result_json(result, setup))
+            for note in result.notes:
+                click.echo(note, err=True)
+        else:
+            report.result_text(result, setup)
+        if setup is not None:
+            installing.check(setup)
+        if run_app:
+            installing.serve(result.destination, err=as_json)
 
 
 @cli.command()
@@ -311,25 +313,58 @@ def export_templates(dest: Path) -> None:
     )
 
 
+# A closed terminal (SIGHUP) and kill (SIGTERM) stop newproj the way Ctrl-C does: cleanly.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+INTERRUPTED = "interrupted; nothing was written"
+
+
 def _stop(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI: errors become one line and an exit code, never a traceback."""
-    signal.signal(signal.SIGTERM, _stop)
+    previous = {}
+    try:
+        for signum in _STOP_SIGNALS:
+            if signal.getsignal(signum) != signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, _stop)
+        code = _run(argv)
+    except KeyboardInterrupt:
+        code = _fail(INTERRUPTED, EXIT_INTERRUPTED)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    sys.exit(code)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         code = cli.main(args=argv, prog_name="newproj", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Error: interrupted; nothing was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        return _fail(INTERRUPTED, EXIT_INTERRUPTED)
     except click.ClickException as error:
         error.show()
-        sys.exit(error.exit_code)
+        return error.exit_code
     except NewprojError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Error: interrupted; nothing was written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    sys.exit(code if isinstance(code, int) else 0)
+        return _fail(str(error), error.exit_code)
+    except OSError as error:
+        return _fail(_os_problem(error), EXIT_FAILURE)
+    except MemoryError:
+        return _fail("out of memory; close other programs, or give newproj smaller input", EXIT_FAILURE)
+    except Exception as error:
+        text = " ".join(str(error).split())[:200]
+        return _fail(f"unexpected {type(error).__name__}: {text} (a bug in newproj; please report it)", EXIT_FAILURE)
+    return code if isinstance(code, int) else 0
+
+
+def _os_problem(error: OSError) -> str:
+    if error.errno == errno.EMFILE:
+        return "too many open files for this process; raise the limit (ulimit -n 1024) and try again"
+    where = f" ({error.filename})" if error.filename else ""
+    return f"the system refused: {error.strerror or error}{where}; check the path and its permissions"
+
+
+def _fail(message: str, code: int) -> int:
+    click.echo(f"Error: {message}", err=True)
+    return code

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Mapping
+import shlex
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newproj import answers as answer_rules
-from newproj import catalog, destination, names, repo, requirements
+from newproj import catalog, destination, names, repo, requirements, state
 from newproj.decide import Decision, decide
-from newproj.errors import BadInput, MissingAnswers
+from newproj.errors import BadInput, CreatedThenInterrupted, GitFailed, MissingAnswers
 from newproj.render import Source, files_in, render, write_env
 
 
@@ -50,6 +52,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     next_steps: list[str] = field(default_factory=list)
     dry_run: bool = False
+    template_label: str = ""
 
 
 def missing_answers(inputs: Inputs) -> list[str]:
@@ -135,7 +138,7 @@ def project_answers(inputs: Inputs) -> dict[str, Any]:
     if inputs.interactive:
         from newproj import prompts
 
-        checks = {"project_name": names.project_name_problem, "author_email": _email_problem}
+        checks = {"project_name": _name_and_folder_problem, "author_email": _email_problem}
         for q in answer_rules.TEMPLATE_QUESTIONS:
             if q.key not in result and not (q.key == "project_name" and inputs.dest is not None):
                 result[q.key] = prompts.text(q.question, fallbacks[q.key], checks.get(q.key, _no_problem))
@@ -146,6 +149,17 @@ def project_answers(inputs: Inputs) -> dict[str, Any]:
     )
     answer_rules.check_template_answers(result)
     return result
+
+
+def _name_and_folder_problem(value: str) -> str | None:
+    """Asked at the name prompt, so a taken folder is asked again instead of refused at the end."""
+    problem = names.project_name_problem(value)
+    if problem is None:
+        try:
+            destination.check(destination.resolve(value))
+        except BadInput as error:
+            problem = str(error)
+    return problem
 
 
 def _email_problem(value: str) -> str | None:
@@ -190,20 +204,63 @@ def resolve_source(spec: str | None, version: str | None = None) -> Source:
             raise BadInput(
                 f"no template release {version}; this newproj has: {', '.join(sorted(known, key=releases.version_key))}"
             )
-        releases.install_user_bundle()
+        bundle = releases.install_user_bundle()
         chosen = version or releases.latest(known)
-        return Source(releases.USER_BUNDLE_PATH, chosen, chosen)
+        return Source(state.recorded(bundle), chosen, chosen)
     from newproj import releases
 
     releases.check_source(spec)
     return Source(releases.for_record(spec), version, version)
 
 
-def plan(inputs: Inputs) -> tuple[Path, Decision, Choice, dict[str, Any]]:
+def source_name(spec: str) -> str:
+    """A team template's own name: its folder or repository name."""
+    name = spec.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    return name.removesuffix(".git") or spec
+
+
+def template_label(inputs: Inputs, choice: Choice) -> str:
+    """What the project was made from, in words: newproj's template, or the team's source by its name."""
+    if inputs.source is None:
+        return f"newproj's {choice.template}"
+    known = answer_rules.source_questions(inputs.source) or frozenset()
+    name = source_name(inputs.source)
+    return f"{name} ({choice.template})" if "template" in known else name
+
+
+def _is_git_source(spec: str) -> bool:
+    local = Path(spec).expanduser()
+    return not local.is_dir() or (local / ".git").exists()
+
+
+def check_first(inputs: Inputs, use_git: bool) -> None:
+    """Everything that can fail without a question: git, newproj's state folder, the destination and its name."""
+    if use_git:
+        repo.require("to commit the project; or pass --no-git to skip the repository")
+    if inputs.source is None:
+        repo.require("to read its template releases")
+        state.writable_folder()
+    elif _is_git_source(inputs.source):
+        repo.require(f"to read the template {inputs.source}")
+    if inputs.dest is None:
+        return
+    dest = destination.resolve(inputs.dest)
+    destination.check(dest)
+    if "project_name" not in inputs.given:
+        problem = names.project_name_problem(dest.name)
+        if problem is not None:
+            raise BadInput(
+                f"the folder name {dest.name!r} would be the project name, and {problem}; "
+                "pass -a project_name=NAME, or choose another folder"
+            )
+    if use_git:
+        repo.own_repository(dest)
+
+
+def plan(inputs: Inputs, use_git: bool = True) -> tuple[Path, Decision, Choice, dict[str, Any]]:
     """Ask or check everything; return what to render and where. Writes nothing."""
+    check_first(inputs, use_git)
     refuse_missing(missing_answers(inputs))
-    if inputs.dest is not None:
-        destination.check(destination.resolve(inputs.dest))
     decision = decide(ask_requirements(inputs))
     if inputs.interactive:
         from newproj import report
@@ -218,39 +275,62 @@ def plan(inputs: Inputs) -> tuple[Path, Decision, Choice, dict[str, Any]]:
 
 
 def create(inputs: Inputs, dry_run: bool = False, use_git: bool = True) -> Result:
-    """Render into a staging folder beside the destination, commit, then move it into place."""
-    dest, decision, choice, data = plan(inputs)
+    """Claim the destination, render into a staging folder inside it, commit, then move the files into place."""
+    dest, decision, choice, data = plan(inputs, use_git and not dry_run)
     source = resolve_source(inputs.source, inputs.template_version)
     result = Result(dest, decision, choice, source, data, dry_run=dry_run)
+    result.template_label = template_label(inputs, choice)
     if dry_run:
         with destination.scratch() as scratch:
-            _render_into(Path(scratch), result, inputs.interactive)
+            _render_into(Path(scratch) / "project", Path(scratch) / "tmp", result, inputs.interactive)
         return result
-    own_repo = (dest / ".git").exists()
+    own_repo = use_git and repo.own_repository(dest)
     outer = None if own_repo else repo.enclosing_work_tree(dest)
-    init_here = use_git and outer is None and not own_repo
-    with destination.staging(dest) as tmp:
-        _render_into(tmp, result, inputs.interactive)
-        if init_here:
-            _commit(tmp, result, init=True)
-        destination.publish(tmp, dest)
-    if use_git and own_repo:
-        _commit(dest, result, init=False)
-    elif use_git and outer is not None:
-        result.notes.append(f"{dest} is inside the git repository {outer}: the files are left for you to commit there.")
-    result.next_steps = next_steps(result)
+    with destination.claim(dest) as held:
+        _render_into(held.project, held.tmp, result, inputs.interactive)
+        if use_git and outer is None and not own_repo:
+            _commit(held.project, result, init=True)
+        destination.publish(held, dest)
+    with kept_on_interrupt(result):
+        if own_repo:
+            _commit_published(dest, result)
+        elif use_git and outer is not None:
+            result.notes.append(
+                f"{dest} is inside the git repository {outer}: the files are left for you to commit there."
+            )
+        result.next_steps = next_steps(result)
     return result
 
 
-def _render_into(folder: Path, result: Result, ask: bool) -> None:
-    render(result.source, result.data, folder, ask=ask)
+def _commit_published(dest: Path, result: Result) -> None:
+    try:
+        _commit(dest, result, init=False)
+    except GitFailed as error:
+        raise GitFailed(
+            f"the project was created in {dest}, but not committed ({error}); "
+            f"commit it yourself: cd {shlex.quote(str(dest))} && git add -A && git commit -m 'First commit'"
+        ) from error
+
+
+@contextlib.contextmanager
+def kept_on_interrupt(result: Result) -> Iterator[None]:
+    """Ctrl-C once the project is in place: say that it was created (and committed), not that nothing was."""
+    try:
+        yield
+    except KeyboardInterrupt as error:
+        raise CreatedThenInterrupted(result.destination, committed=result.commit is not None) from error
+
+
+def _render_into(folder: Path, scratch: Path, result: Result, ask: bool) -> None:
+    folder.mkdir(exist_ok=True)
+    render(result.source, result.data, folder, scratch, ask=ask)
     if write_env(folder):
         result.notes.append(".env holds a fresh SECRET_KEY for local use; git ignores it.")
     result.files = files_in(folder)
 
 
 def _commit(folder: Path, result: Result, init: bool) -> None:
-    message = f"Create {result.data['project_name']} from newproj {result.choice.template}"
+    message = f"Create {result.data['project_name']} from {result.template_label}"
     if result.source.version:
         message += f" {result.source.version}"
     result.commit, fallback = repo.commit_all(folder, message, init=init)
@@ -263,7 +343,7 @@ def _commit(folder: Path, result: Result, init: bool) -> None:
 
 
 def next_steps(result: Result) -> list[str]:
-    steps = [f"cd {result.destination}"]
+    steps = [f"cd {shlex.quote(str(result.destination))}"]
     for heading in ("Set up", "Run", "Tests"):
         block = readme_commands(result.destination, heading)
         if block:

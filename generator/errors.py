@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_INSTALL_FAILED = 3
@@ -46,6 +48,15 @@ class Interrupted(NewprojError):
 
 class BadSource(BadInput):
     """A template source that cannot be used as given (for example one that git would read as an option)."""
+
+
+class CreatedThenInterrupted(Interrupted):
+    """Ctrl-C after the project was in place (e.g. while installing): it stays, and the message says so."""
+
+    def __init__(self, project: Path, committed: bool, next_step: str = "") -> None:
+        done = "created and committed" if committed else "created"
+        super().__init__(f"interrupted; the project was {done} in {project}" + (f"; {next_step}" if next_step else ""))
+        self.project = project
 
 
 class NotAProject(BadInput):

@@ -10,13 +10,14 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from newproj import state
 from newproj.errors import BadSource, NewprojError
 from newproj.repo import git
 
 PACKAGED_BUNDLE = Path(__file__).with_name("data") / "templates.bundle"
 # Recorded as _src_path in every generated project: Copier expands the ~ itself, so
 # the same answers file works for every teammate whose newproj has installed its copy.
-USER_BUNDLE_PATH = "~/.newproj/templates.bundle"
+USER_BUNDLE_PATH = state.HOME_BUNDLE
 TAG = re.compile(r"v(\d+)\.(\d+)\.(\d+)\Z")
 # A release of a team's source: a final semantic version, with or without the v.
 FINAL = re.compile(r"v?\d+\.\d+\.\d+\Z")
@@ -34,7 +35,7 @@ def version_key(tag: str) -> tuple[int, int, int]:
 
 def bundle_tags(bundle: Path) -> dict[str, str]:
     """Release tags in a bundle, mapped to their commit ids."""
-    listing = git("bundle", "list-heads", str(bundle)).stdout
+    listing = git("bundle", "list-heads", str(bundle), timeout=state.BUNDLE_CHECK_SECONDS).stdout
     tags = {}
     for line in listing.splitlines():
         commit, _, ref = line.partition(" ")
@@ -61,22 +62,28 @@ def packaged_version() -> str:
 
 
 def user_bundle() -> Path:
-    return Path(USER_BUNDLE_PATH).expanduser()
+    return state.writable_folder() / state.BUNDLE_NAME
 
 
 def install_user_bundle() -> Path:
     """Make sure the per-user bundle holds every release this newproj carries; never drop a tag."""
-    target = user_bundle()
     wanted = packaged_tags()
-    have = bundle_tags(target) if target.exists() else {}
-    if all(have.get(tag) == commit for tag, commit in wanted.items()):
+    readable = state.readable_bundle()
+    if readable is not None and _holds(bundle_tags(readable), wanted):
+        return readable
+    target = user_bundle()
+    have = bundle_tags(target) if state.is_bundle(target) else {}
+    if _holds(have, wanted):
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     if set(have) <= set(wanted):
         _atomic_copy(PACKAGED_BUNDLE, target)
     else:
         _merge_bundles(target, PACKAGED_BUNDLE)
     return target
+
+
+def _holds(have: dict[str, str], wanted: dict[str, str]) -> bool:
+    return all(have.get(tag) == commit for tag, commit in wanted.items())
 
 
 def _atomic_copy(source: Path, target: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,13 +23,14 @@ class Source:
     version: str | None
 
 
-def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = False) -> None:
-    """Render source with data into the (empty) folder into."""
+def render(source: Source, data: Mapping[str, Any], into: Path, scratch: Path, ask: bool = False) -> None:
+    """Render source with data into the (empty) folder into; Copier's temporary clones go in scratch."""
     import copier
     from copier import errors as copier_errors
+    from plumbum import ProcessExecutionError
 
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _temporary_files_in(scratch):
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.src_path,
@@ -44,8 +47,16 @@ def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = Fals
         raise Interrupted("interrupted; nothing was written") from error
     except copier_errors.UnsafeTemplateError as error:
         raise BadInput(
-            f"the template needs features newproj does not allow (tasks, migrations, extensions): {error}"
+            "the template needs features newproj does not allow (tasks, migrations, extensions): "
+            f"{_without_copier_advice(error)}; remove them from the template's copier.yml"
         ) from error
+    except ProcessExecutionError as error:
+        raise RenderFailed(
+            f"git could not read the template {source.src_path}: {_last_words(str(error.stderr))}; "
+            "check the path or URL and that you may read it"
+        ) from error
+    except UnicodeDecodeError as error:
+        raise BadInput(f"the template {source.src_path} has a file that is not UTF-8 text (copier.yml?)") from error
     except (ValueError, copier_errors.UserMessageError) as error:
         raise BadInput(_one_line(error)) from error
     except OSError as error:
@@ -54,6 +65,32 @@ def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = Fals
         ) from error
     except copier_errors.CopierError as error:
         raise RenderFailed(f"the template could not be rendered: {_one_line(error)}") from error
+    except (AttributeError, TypeError, KeyError) as error:
+        raise BadInput(
+            f"the template {source.src_path} is not one Copier can read (check its copier.yml): {_one_line(error)}"
+        ) from error
+
+
+@contextlib.contextmanager
+def _temporary_files_in(folder: Path) -> Iterator[None]:
+    """Point Copier's temporary clones at a folder this run removes (and the next run finds)."""
+    folder.mkdir(exist_ok=True)
+    before, tempfile.tempdir = tempfile.tempdir, str(folder)
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
+
+
+def _without_copier_advice(error: BaseException) -> str:
+    # Copier suggests its own --trust flag; newproj has none, so keep only what was found.
+    return _one_line(error).split(" If you trust", 1)[0].rstrip(".")
+
+
+def _last_words(output: str) -> str:
+    lines = [line.strip(" |") for line in output.splitlines() if line.strip(" |")]
+    fatal = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (fatal or lines[-1:] or ["no output"])[0].rstrip(".")
 
 
 def _one_line(error: BaseException) -> str:

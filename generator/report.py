@@ -78,7 +78,7 @@ def result_text(result: Any, setup: Any = None) -> None:
         click.echo("Nothing was written.")
         return
     version = f" {result.source.version}" if result.source.version else ""
-    click.echo(f"Created {result.destination} from {result.choice.template}{version} ({len(result.files)} files).")
+    click.echo(f"Created {result.destination} from {result.template_label}{version} ({len(result.files)} files).")
     if result.commit:
         click.echo(f"Committed as {result.commit[:12]}.")
     for note in result.notes:

@@ -90,6 +90,9 @@ def test_a_file_as_destination_is_refused(workdir, cli_env, fixture_templates):
         pytest.param("purpose: api\nflavour: mint\n", ["unknown answer key 'flavour'"], id="unknown-key"),
         pytest.param("purpose: api\ndata: lots\n", ["data='lots'", "none, few, many"], id="bad-value"),
         pytest.param("pages: 3\n", ["pages", "yes, no"], id="wrong-type"),
+        pytest.param("1: api\n", ["key 1", "not text"], id="integer-key"),
+        pytest.param("description: {a: [1, 2]}\n", ["description", "text, not dict"], id="nested-value"),
+        pytest.param("description: " + "x" * 50_000 + "\n", ["description", "at most"], id="huge-value"),
     ],
 )
 def test_bad_answers_files_name_the_problem(workdir, cli_env, fixture_templates, tmp_path, content, words):
