@@ -40,13 +40,15 @@ class Divergence:
 
 
 def _module_assignments(path: Path) -> dict[str, Any]:
-    """Literal module-level assignments of a migration file (revision, down_revision, ...)."""
+    """Literal assignments of a migration file: module level (Alembic) and in its Migration class (Django)."""
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
         return {}
+    body = list(tree.body)
+    body += [n for c in tree.body if isinstance(c, ast.ClassDef) and c.name == "Migration" for n in c.body]
     values: dict[str, Any] = {}
-    for node in tree.body:
+    for node in body:
         targets: list[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets, value = node.targets, node.value
@@ -54,11 +56,24 @@ def _module_assignments(path: Path) -> dict[str, Any]:
             targets, value = [node.target], node.value
         for target in targets:
             if isinstance(target, ast.Name):
-                try:
-                    values[target.id] = ast.literal_eval(value)
-                except ValueError:
-                    continue
+                values[target.id] = _literal(value)
     return values
+
+
+def _literal(node: ast.expr) -> Any:
+    """The value of a literal; for a list or tuple, the items that are literals (swappable_dependency(...) is not)."""
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        if not isinstance(node, ast.List | ast.Tuple):
+            return None
+    items = []
+    for item in node.elts:
+        try:
+            items.append(ast.literal_eval(item))
+        except ValueError:
+            continue
+    return items
 
 
 def _walk(root: Path, name: str) -> Iterable[Path]:
@@ -109,7 +124,7 @@ def diverged(project: Path, answers: dict[str, Any]) -> list[Divergence]:
         heads = alembic_heads(versions)
         if len(heads) > 1:
             where = versions.relative_to(project).as_posix()
-            argv = ("-m", "flask", "--app", flask_app, "db", "merge", "-m", "merge template migrations", "heads")
+            argv = ("-m", "flask", f"--app={flask_app}", "db", "merge", "-m", "merge template migrations", "heads")
             found.append(Divergence("alembic", where, tuple(heads), argv))
     if (project / "manage.py").exists():
         for migrations in _walk(project, "migrations"):

@@ -169,7 +169,10 @@ def refuse_unready(project: Path) -> Path:
     if conflicts:
         raise ConflictsRemain(_conflict_help(conflicts))
     if not repo.is_clean(project):
-        raise DirtyTree(f"{project} has uncommitted changes; commit or stash them, then run the update again")
+        raise DirtyTree(
+            f"{project} has uncommitted changes; commit or stash them (git stash -u), then run the update again "
+            "(to undo an update newproj applied instead: newproj update --abort)"
+        )
     return top
 
 

@@ -447,3 +447,34 @@ def test_template_tasks_run_only_with_trust_and_are_named_first(np, tmp_path, te
     assert trusted.returncode == 0, trusted.stdout + trusted.stderr
     assert "lets the template run these commands on this machine: touch TASK_RAN" in trusted.stderr
     assert (project / "worker.py").read_text() == "print('v2')\n"
+
+
+def test_diverged_histories_are_read_from_the_migration_files(tmp_path):
+    from newproj import migrations
+
+    versions = tmp_path / "flasky" / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (versions.parent / "env.py").write_text("")
+    for revision, down in (("0001", None), ("0002", "0001"), ("a1b2", "0001")):
+        (versions / f"{revision}.py").write_text(team_template.alembic_revision(revision, down, f"t{revision}"))
+    found = migrations.diverged(tmp_path / "flasky", {"package_name": "flasky"})
+    assert [(d.kind, d.tips) for d in found] == [("alembic", ("0002", "a1b2"))]
+    assert found[0].command == "flask --app=flasky db merge -m 'merge template migrations' heads"
+    (versions / "m.py").write_text('revision = "m"\ndown_revision = ("0002", "a1b2")\n')
+    assert migrations.diverged(tmp_path / "flasky", {"package_name": "flasky"}) == []
+
+    app = tmp_path / "djangoish" / "core" / "migrations"
+    app.mkdir(parents=True)
+    (app.parents[1] / "manage.py").write_text("")
+    (app / "__init__.py").write_text("")
+    for name, depends in (("0001_initial", None), ("0002_audit", "0001_initial"), ("0002_order", "0001_initial")):
+        (app / f"{name}.py").write_text(team_template.django_migration(name, depends, "M"))
+    (app / "0003_links.py").write_text(
+        "from django.conf import settings\nfrom django.db import migrations\n\n\n"
+        "class Migration(migrations.Migration):\n"
+        '    dependencies = [migrations.swappable_dependency(settings.AUTH_USER_MODEL), ("core", "0002_order")]\n'
+    )
+    found = migrations.diverged(tmp_path / "djangoish", {})
+    assert [(d.where, d.tips, d.command) for d in found] == [
+        ("core", ("0002_audit", "0003_links"), "python manage.py makemigrations --merge --noinput")
+    ]
