@@ -10,7 +10,7 @@ from typing import Any
 
 from newproj import answers as answer_rules
 from newproj import catalog, destination, names, repo, requirements
-from newproj.decide import Decision, decide
+from newproj.decide import Decision, contradictions, decide, refusal, template_for
 from newproj.errors import BadInput, MissingAnswers
 from newproj.render import Source, files_in, render, write_env
 
@@ -94,9 +94,11 @@ def choose(decision: Decision, inputs: Inputs) -> Choice:
         implied = catalog.BY_NAME[template].framework
         if framework is not None and framework != implied:
             raise BadInput(f"--template {template} is a {implied} template but --framework says {framework}; drop one")
+        if problem := refusal(template, decision.answers):
+            raise BadInput(problem)
         return Choice(implied, template, template != decision.template)
     if framework is not None:
-        chosen = catalog.template_for(framework, decision.answers["pages"])
+        chosen = template_for(framework, decision.answers)
         return Choice(framework, chosen, framework != decision.framework)
     if inputs.interactive:
         return _ask_choice(decision)
@@ -116,7 +118,7 @@ def _ask_choice(decision: Decision) -> Choice:
     options += [
         (f"Pick the template {t.name}: {t.summary}", t.name)
         for t in catalog.TEMPLATES
-        if t.name not in (decision.template, decision.runner_up_template)
+        if t.name not in (decision.template, decision.runner_up_template) and not refusal(t.name, decision.answers)
     ]
     template = prompts.choose("Go with this?", options)
     return Choice(catalog.BY_NAME[template].framework, template, template != decision.template)
@@ -159,6 +161,7 @@ def template_data(decision: Decision, choice: Choice, project: Mapping[str, Any]
     reasons = list(decision.reasons)
     if choice.overridden:
         reasons.insert(0, f"Chosen by hand: {choice.template} (newproj recommended {decision.template}).")
+        reasons += [note for note in contradictions(decision.answers, choice.template) if note not in reasons]
     return {
         **decision.answers,
         "template": choice.template,
