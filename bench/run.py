@@ -222,6 +222,7 @@ def create_args(dest: Path, template: str, *extra: str) -> list[str]:
         template,
         "--source",
         str(SOURCE),
+        "--trust",
         *extra,
     ]
 

@@ -94,7 +94,7 @@ def choose(decision: Decision, inputs: Inputs) -> Choice:
         implied = catalog.BY_NAME[template].framework
         if framework is not None and framework != implied:
             raise BadInput(f"--template {template} is a {implied} template but --framework says {framework}; drop one")
-        if problem := refusal(template, decision.answers):
+        if problem := refusal(template, {k: str(v) for k, v in inputs.given.items()}):  # asked, not defaulted
             raise BadInput(problem)
         return Choice(implied, template, template != decision.template)
     if framework is not None:
@@ -251,11 +251,12 @@ def _commit(folder: Path, result: Result, init: bool) -> None:
     message = f"Create {result.data['project_name']} from newproj {result.choice.template}"
     if result.source.version:
         message += f" {result.source.version}"
-    result.commit, fallback = repo.commit_all(folder, message, init=init)
+    author = (str(result.data["author_name"]), str(result.data["author_email"]))
+    result.commit, fallback = repo.commit_all(folder, message, init=init, author=author)
     if fallback:
         result.notes.append(
-            f"git has no identity configured, so the first commit is signed '{repo.FALLBACK_NAME}'; "
-            "set yours with: git config --global user.name 'Your Name' && "
+            f"git has no identity configured, so the first commit is signed {author[0]} <{author[1]}> "
+            "from your answers; set it for your own commits with: git config --global user.name 'Your Name' && "
             "git config --global user.email you@example.com"
         )
 

@@ -237,7 +237,7 @@ def test_a_template_that_cannot_give_an_answer_names_it():
     ("flags", "answer"),
     [
         pytest.param(["--template", "flask-api", "-a", "purpose=api", "-a", "admin=yes"], "admin=yes", id="template"),
-        pytest.param(["--template", "flask-api", "-a", "purpose=website"], "pages=yes", id="template-pages"),
+        pytest.param(["--template", "flask-api", "-a", "pages=yes"], "pages=yes", id="template-pages"),
     ],
 )
 def test_forcing_a_template_that_cannot_give_an_answer_is_refused_in_one_line(tmp_path, flags, answer):
@@ -270,3 +270,10 @@ def test_forcing_flask_with_admin_gives_flask_webapp_and_records_why(tmp_path):
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
     assert recorded["template"] == "flask-webapp"
     assert any(r.startswith("pages=no gave way to admin=yes") for r in recorded["decision_reasons"])
+
+
+def test_a_forced_template_is_refused_only_for_what_was_asked_not_for_defaults(tmp_path):
+    dest = tmp_path / "shop"
+    args = ["create", str(dest), "--defaults", "--no-git", "--template", "flask-api", "-a", "purpose=website"]
+    result = newproj(*args, "--source", str(REPO / "templates"))
+    assert result.returncode == 0, result.stderr
