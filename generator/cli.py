@@ -242,6 +242,26 @@ def check(project: Path, as_json: bool) -> None:
         sys.exit(EXIT_UPDATE_AVAILABLE)
 
 
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--template", "names", multiple=True, type=click.Choice(TEMPLATE_NAMES), help="Only this template (repeatable)."
+)
+@click.option("--platform", "platforms", multiple=True, metavar="TAG", help="e.g. manylinux2014_x86_64 (repeatable).")
+@click.option("--python-version", "versions", multiple=True, metavar="X.Y", help="e.g. 3.12 (repeatable).")
+@click.option("--source", metavar="PATH_OR_GIT_URL", help="Read a team's templates instead of newproj's own.")
+def wheelhouse(
+    folder: Path, names: tuple[str, ...], platforms: tuple[str, ...], versions: tuple[str, ...], source: str | None
+) -> None:
+    """Download every package the templates' projects need into FOLDER, for installing with no network."""
+    from newproj import wheelhouse as wheels
+
+    chosen = list(names or TEMPLATE_NAMES)
+    done = wheels.gather(folder, chosen, wheels.targets(platforms, versions), source, lambda t: click.echo(t, err=True))
+    click.echo(f"{done.wheels} wheels in {folder} for {', '.join(chosen)}.")
+    click.echo(f"Install a project from it with no network: newproj create --install --wheelhouse {folder}")
+
+
 @cli.command("export-templates")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 def export_templates(dest: Path) -> None:

@@ -27,8 +27,10 @@ VENV = ".venv"
 PYTHON = f"{VENV}/bin/python"
 EDITABLE = ".[dev]"
 TAIL = 12
-READY_TIMEOUT = 60.0
+READY_TIMEOUT = 120.0
 STOP_GRACE = 10.0
+# A first request imports the whole app: on a loaded machine it can take seconds, and that is an answer.
+HEALTH_TIMEOUT = 15.0
 # The first address a development server prints: werkzeug's "Running on http://127.0.0.1:5000",
 # Django's "Starting development server at http://127.0.0.1:8000/", gunicorn's "Listening at: ...".
 URL = re.compile(r"(https?)://(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d+)")
@@ -476,7 +478,7 @@ def _wait_ready(proc: subprocess.Popen[str], reader: _Reader) -> tuple[str, int]
 def _health_status(url: str) -> int | None:
     """The HTTP status of GET url/health, or None while nothing answers."""
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:  # noqa: S310 - the server we started
+        with urllib.request.urlopen(f"{url}/health", timeout=HEALTH_TIMEOUT) as reply:  # noqa: S310 - the server we started
             return int(reply.status)
     except urllib.error.HTTPError as error:
         return int(error.code)

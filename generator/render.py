@@ -21,8 +21,8 @@ class Source:
     version: str | None
 
 
-def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = False) -> None:
-    """Render source with data into the (empty) folder into."""
+def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = False, only: tuple[str, ...] = ()) -> None:
+    """Render source with data into the (empty) folder into (only the top-level files named in only, if given)."""
     import copier
     from copier import errors as copier_errors
 
@@ -39,6 +39,7 @@ def render(source: Source, data: Mapping[str, Any], into: Path, ask: bool = Fals
                 unsafe=False,
                 overwrite=True,
                 cleanup_on_error=False,
+                exclude=["*", *(f"!{name}*" for name in only)] if only else [],
             )
     except KeyboardInterrupt as error:
         raise Interrupted("interrupted; nothing was written") from error
