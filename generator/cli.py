@@ -157,6 +157,8 @@ def create(
         setup = installing.set_up(result.destination, wanted.wheelhouse, show=source is not None)
         account = installing.account_command(result.destination, result.data)
         result.next_steps = installing.next_steps(result.next_steps, setup, account)
+    elif not dry_run and inputs.interactive and not wanted.trusted:
+        result.notes.append(installing.UNTRUSTED_NOTE)
     if as_json:
         report.emit_json(report.result_json(result, setup))
         for note in result.notes:

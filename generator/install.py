@@ -101,6 +101,12 @@ def check_flags(install: bool | None, run: bool, dry_run: bool, port: int | None
         raise BadInput(f"--port {port} is not a TCP port; give a number from 1 to 65535, e.g. --port 8001")
 
 
+UNTRUSTED_NOTE = (
+    "not set up: this template is not newproj's own, and setting up runs its commands; read its README's "
+    "Set up and Procfile, then run them yourself (or create again with --install --trust)"
+)
+
+
 def check_trust(source: str | None, install: bool | None, run: bool, trust: bool) -> None:
     """Installing runs a template's code (its build, its Procfile release line): newproj's own, or with --trust."""
     if source is not None and (install or run) and not trust:
@@ -211,6 +217,8 @@ def venv_env(project: Path, extra: dict[str, str] | None = None) -> dict[str, st
         VIRTUAL_ENV=str(venv),
         PATH=os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)]),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
+        # Django's runserver prints its address on stdout, which a pipe would hold back in a buffer.
+        PYTHONUNBUFFERED="1",
     )
     return {**env, **(extra or {})}
 

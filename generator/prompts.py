@@ -17,6 +17,7 @@ from newproj.errors import Interrupted
 from newproj.requirements import PURPOSE_LABELS, Requirement
 
 NARROW = 80  # below this many columns, choices show their value only (a label would be cut off)
+ANSWER_ROOM = 18  # columns kept free after a question for questionary's "? " and the answer it echoes
 Problem = Callable[[str], str | None]
 
 
@@ -32,6 +33,18 @@ def width() -> int:
 def wrap(text: str, indent: str = "") -> str:
     """Text folded at word boundaries to the terminal's width."""
     return textwrap.fill(text, width=width() - 1, subsequent_indent=indent, break_on_hyphens=False)
+
+
+def _lead(message: str) -> str:
+    """Print all but the last line of the wrapped question; return the last for questionary to show.
+
+    questionary draws its question on one row, so a long one would wrap mid-word; the answer it
+    appends after the question needs room too.
+    """
+    lines = textwrap.wrap(message, width=max(20, width() - ANSWER_ROOM), break_on_hyphens=False) or [""]
+    for index, line in enumerate(lines[:-1]):
+        _say(("? " if index == 0 else "  ") + line)
+    return lines[-1]
 
 
 def _interrupted(error: BaseException) -> Interrupted:
@@ -64,9 +77,12 @@ def _select(message: str, help_text: str, options: Sequence[tuple[str, str]], de
 
     short = width() < NARROW
     choices = [questionary.Choice(value if short else label, value=value) for label, value in options]
-    text = wrap(f"{message} [{default}]" + (f"\n({help_text})" if help_text and short else ""))
+    if short and help_text:
+        _say(wrap(f"({help_text})"))
+    last = _lead(f"{message} [{default}]")
+    qmark = "?" if last == f"{message} [{default}]" else " "
     instruction = None if short or not help_text else f"({help_text})"
-    return _ask(questionary.select(text, choices=choices, default=default, instruction=instruction))
+    return _ask(questionary.select(last, choices=choices, default=default, instruction=instruction, qmark=qmark))
 
 
 def _numbered(message: str, help_text: str, options: Sequence[tuple[str, str]], default: str) -> str:
@@ -103,7 +119,8 @@ def choose(message: str, options: list[tuple[str, str]]) -> str:
     # Narrow: the labels are the choices themselves, so fold them instead of showing bare values.
     room = width() - 6
     choices = [questionary.Choice(textwrap.shorten(label, room, placeholder="..."), value) for label, value in options]
-    return _ask(questionary.select(wrap(message), choices=choices, default=choices[0]))
+    last = _lead(message)
+    return _ask(questionary.select(last, choices=choices, default=choices[0], qmark="?" if last == message else " "))
 
 
 def confirm(message: str, default: bool = True) -> bool:
@@ -127,4 +144,5 @@ def _text_once(message: str) -> str:
         return _line(wrap(message) + ": ")
     import questionary
 
-    return _ask(questionary.text(wrap(message)))
+    last = _lead(message)
+    return _ask(questionary.text(last, qmark="?" if last == message else " "))
