@@ -253,6 +253,9 @@ def test_help_does_not_import_rich() -> None:
         check=True,
     )
     assert "--install / --no-install" in result.stdout
+    for line in ("purpose       api, microservice, model-service", "accounts      none, login, roles, external"):
+        assert line in result.stdout  # the answer keys and their values
+    assert "--port" in result.stdout and "--wheelhouse" in result.stdout and "--trust" in result.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "click" in imported
     assert not {name for name in imported if name.split(".")[0] == "rich"}

@@ -118,6 +118,7 @@ def test_questions_recommendation_and_names_in_a_terminal(terminal, workdir):
     decline_set_up(term)
     screen = term.wait_for("EXIT=")
     assert "EXIT=0" in screen, screen
+    assert screen.count("Recommended: Flask") == 1, "the recommendation is printed more than once"
     recorded = yaml.safe_load((workdir / "garden" / ".copier-answers.yml").read_text())
     assert recorded["purpose"] == "learning" and recorded["template"] == "flask-webapp"
     assert recorded["project_name"] == "garden"
@@ -251,3 +252,11 @@ def test_a_60_column_terminal_wraps_questions_at_words_and_keeps_whole_choices(t
     term.keys("Enter", "Enter", "Enter")
     decline_set_up(term)
     assert "EXIT=0" in term.wait_for("EXIT=")
+
+
+@pytest.mark.parametrize("value", ["false", "0"])
+def test_ci_set_to_a_false_value_at_a_terminal_still_asks(terminal, workdir, value):
+    term = terminal("shop", CI=value)
+    term.wait_for("What are you building? [website]")
+    term.keys("C-c")
+    assert "EXIT=130" in term.wait_for("EXIT=")

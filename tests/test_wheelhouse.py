@@ -79,6 +79,17 @@ def wheel_names(folder: Path) -> set[str]:
     return {wheel.name.split("-")[0].lower() for wheel in folder.glob("*.whl")}
 
 
+def test_every_answer_value_is_rendered_once_for_each_template() -> None:
+    from newproj import requirements
+    from newproj import wheelhouse as wheels
+
+    for template in TEMPLATES:
+        variants = list(wheels.answer_variants(template))
+        for req in requirements.REQUIREMENTS:
+            assert {v[req.key] for v in variants} == set(req.choices), (template, req.key)
+        assert {v["template"] for v in variants} == {template}
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_the_wheelhouse_holds_every_package_the_template_declares(wheelhouse: Path, template: str) -> None:
@@ -87,7 +98,7 @@ def test_the_wheelhouse_holds_every_package_the_template_declares(wheelhouse: Pa
     assert {"pip", "setuptools"} <= wheel_names(wheelhouse)
 
 
-def test_the_wheelhouse_reads_dependencies_from_the_templates_at_run_time(tmp_path: Path) -> None:
+def test_the_wheelhouse_reads_dependencies_from_the_templates_at_run_time(tmp_path: Path, monkeypatch) -> None:
     """A dependency a template gains after newproj was written is gathered: nothing is a fixed list."""
     from newproj import wheelhouse as wheels
 
@@ -98,6 +109,8 @@ def test_the_wheelhouse_reads_dependencies_from_the_templates_at_run_time(tmp_pa
     pyproject.write_text(
         text.replace("dependencies = [\n", 'dependencies = [\n    "newproj-probe-dependency>=1",\n', 1)
     )
+    first_variant = next(wheels.answer_variants("flask-api"))
+    monkeypatch.setattr(wheels, "answer_variants", lambda template: iter([first_variant]))  # one render is enough
     found = wheels.template_requirements("flask-api", str(root))
     assert "newproj-probe-dependency>=1" in found
     assert {"pip", "setuptools"} <= set(found)
@@ -145,6 +158,8 @@ def test_workshop_flow_with_no_network_and_empty_caches(wheelhouse: Path, tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr + _log(work / "shop" / "tests.log")
     assert "--offline --no-index --find-links" in done.stderr  # the commands shown before they ran
     assert "HEALTH 200" in done.stdout
+    if template == "django-fullstack":  # accounts: the first account's command is the next step
+        assert "# your first account" in done.stderr and "manage.py createsuperuser" in done.stderr
     assert " passed" in _log(work / "shop" / "tests.log")
 
 
