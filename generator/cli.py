@@ -157,7 +157,7 @@ def create(
         setup = installing.set_up(result.destination, wanted.wheelhouse, show=source is not None)
         account = installing.account_command(result.destination, result.data)
         result.next_steps = installing.next_steps(result.next_steps, setup, account)
-    elif not dry_run and inputs.interactive and not wanted.trusted:
+    elif not dry_run and inputs.interactive and not wanted.trusted and wanted.install is None:
         result.notes.append(installing.UNTRUSTED_NOTE)
     if as_json:
         report.emit_json(report.result_json(result, setup))
@@ -167,7 +167,7 @@ def create(
         report.result_text(result, setup, recommendation_shown=inputs.interactive)
     if setup is not None:
         installing.check(setup)
-        installing.first_run(result.destination, account, wanted, inputs.interactive, err=as_json)
+        installing.first_run(result.destination, account, wanted, inputs.interactive and not as_json, err=as_json)
 
 
 @cli.command()
