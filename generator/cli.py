@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import click
 from newproj import __version__
+from newproj.catalog import NAMES as TEMPLATE_NAMES
 from newproj.errors import EXIT_FAILURE, EXIT_INTERRUPTED, NewprojError
 
 
@@ -45,8 +46,22 @@ def _answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() not in ("", "0", "false", "no", "off")
+
+
 def _interactive() -> bool:
-    return sys.stdin.isatty() and sys.stdout.isatty() and not os.environ.get("CI")
+    """A person at a terminal: stdin and stdout are terminals and CI is not set to a true value."""
+    return sys.stdin.isatty() and sys.stdout.isatty() and not _truthy(os.environ.get("CI"))
+
+
+def _answer_keys_help() -> str:
+    from newproj.requirements import REQUIREMENTS
+
+    lines = ["\b", "Answer keys (-a KEY=VALUE; purpose pre-fills the others):"]
+    lines += [f"  {r.key:<14}{', '.join(r.choices)}" for r in REQUIREMENTS]
+    lines.append("  project_name, description, author_name, author_email: text")
+    return "\n".join(lines)
 
 
 def _inputs(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults: bool, **extra: Any) -> Any:
@@ -102,7 +117,7 @@ def cli() -> None:
     """Ask what you are building, pick Flask or Django, and render a ready repository."""
 
 
-@cli.command()
+@cli.command(epilog=_answer_keys_help())
 @click.argument("dest", required=False)
 @_answer_options
 @click.option(
@@ -131,6 +146,15 @@ def cli() -> None:
     is_flag=True,
     help="Install, then start the development server and print its URL; Ctrl-C stops it (exit 0).",
 )
+@click.option("--port", type=int, help="Port for --run's development server (default: $PORT, else the framework's).")
+@click.option(
+    "--wheelhouse",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Install from this folder of wheels with no network (made by `newproj wheelhouse`); implies --install.",
+)
+@click.option(
+    "--trust", is_flag=True, help="Allow --install to run a --source template's build and Procfile release line."
+)
 def create(
     dest: str | None,
     answer_pairs: tuple[str, ...],
@@ -145,13 +169,16 @@ def create(
     dry_run: bool,
     install: bool | None,
     run_app: bool,
+    port: int | None,
+    wheelhouse: Path | None,
+    trust: bool,
 ) -> None:
     """Create a project in DEST (default: a folder named after the project)."""
     from newproj import create as creating
     from newproj import install as installing
     from newproj import report
 
-    installing.check_flags(install, run_app, dry_run)
+    wanted = installing.check_wanted(installing.Wanted(install, run_app, port, wheelhouse, trust, source), dry_run)
     _check_template(template, source)
 
     inputs = _inputs(
@@ -166,20 +193,22 @@ def create(
     )
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
     with creating.kept_on_interrupt(result):
-        setup = None
-        if not dry_run and installing.wanted(install, run_app, inputs.interactive):
-            setup = installing.set_up(result.destination)
-            result.next_steps = installing.steps_left(result.next_steps, setup)
+        setup = account = None
+        if not dry_run and installing.wanted(wanted.install, wanted.run, inputs.interactive, wanted.trusted):
+            setup = installing.set_up(result.destination, wanted.wheelhouse, show=source is not None)
+            account = installing.account_command(result.destination, result.data)
+            result.next_steps = installing.next_steps(result.next_steps, setup, account)
+        elif not dry_run and inputs.interactive and not wanted.trusted and wanted.install is None:
+            result.notes.append(installing.UNTRUSTED_NOTE)
         if as_json:
             report.emit_json(report.result_json(result, setup))
             for note in result.notes:
                 click.echo(note, err=True)
         else:
-            report.result_text(result, setup)
+            report.result_text(result, setup, recommendation_shown=inputs.interactive)
         if setup is not None:
             installing.check(setup)
-        if run_app:
-            installing.serve(result.destination, err=as_json)
+            installing.first_run(result.destination, account, wanted, inputs.interactive and not as_json, err=as_json)
 
 
 @cli.command()
@@ -191,7 +220,8 @@ def recommend(answer_pairs: tuple[str, ...], answers_file: Path | None, defaults
     from newproj.decide import decide
 
     inputs = _inputs(answer_pairs, answers_file, defaults)
-    missing = [k for k in creating.missing_answers(inputs) if k in requirements.KEYS]
+    # The purpose pre-fills every other requirement, so it alone is enough to recommend.
+    missing = [k for k in creating.missing_answers(inputs) if k in requirements.KEYS and "purpose" not in inputs.given]
     creating.refuse_missing(missing)
     decision = decide(creating.ask_requirements(inputs))
     if as_json:
@@ -298,6 +328,26 @@ def check(projects: tuple[Path, ...], prereleases: bool, as_json: bool) -> None:
     code = updating.survey_exit(surveyed)
     if code:
         sys.exit(code)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--template", "names", multiple=True, type=click.Choice(TEMPLATE_NAMES), help="Only this template (repeatable)."
+)
+@click.option("--platform", "platforms", multiple=True, metavar="TAG", help="e.g. manylinux2014_x86_64 (repeatable).")
+@click.option("--python-version", "versions", multiple=True, metavar="X.Y", help="e.g. 3.12 (repeatable).")
+@click.option("--source", metavar="PATH_OR_GIT_URL", help="Read a team's templates instead of newproj's own.")
+def wheelhouse(
+    folder: Path, names: tuple[str, ...], platforms: tuple[str, ...], versions: tuple[str, ...], source: str | None
+) -> None:
+    """Download every package the templates' projects need into FOLDER, for installing with no network."""
+    from newproj import wheelhouse as wheels
+
+    chosen = list(names or TEMPLATE_NAMES)
+    done = wheels.gather(folder, chosen, wheels.targets(platforms, versions), source, lambda t: click.echo(t, err=True))
+    click.echo(f"{done.wheels} wheels in {folder} for {', '.join(chosen)}.")
+    click.echo(f"Install a project from it with no network: newproj create --install --wheelhouse {folder}")
 
 
 @cli.command("export-templates")

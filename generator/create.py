@@ -12,7 +12,7 @@ from typing import Any
 
 from newproj import answers as answer_rules
 from newproj import catalog, destination, names, repo, requirements, state
-from newproj.decide import Decision, decide
+from newproj.decide import Decision, contradictions, decide, refusal, template_for
 from newproj.errors import BadInput, CreatedThenInterrupted, GitFailed, MissingAnswers
 from newproj.render import Source, files_in, render, write_env
 
@@ -99,9 +99,11 @@ def choose(decision: Decision, inputs: Inputs) -> Choice:
         implied = known.framework if known else (framework or decision.framework)
         if framework is not None and framework != implied:
             raise BadInput(f"--template {template} is a {implied} template but --framework says {framework}; drop one")
+        if problem := refusal(template, {k: str(v) for k, v in inputs.given.items()}):  # asked, not defaulted
+            raise BadInput(problem)
         return Choice(implied, template, template != decision.template)
     if framework is not None:
-        chosen = catalog.template_for(framework, decision.answers["pages"])
+        chosen = template_for(framework, decision.answers)
         return Choice(framework, chosen, framework != decision.framework)
     if inputs.interactive:
         return _ask_choice(decision)
@@ -121,7 +123,7 @@ def _ask_choice(decision: Decision) -> Choice:
     options += [
         (f"Pick the template {t.name}: {t.summary}", t.name)
         for t in catalog.TEMPLATES
-        if t.name not in (decision.template, decision.runner_up_template)
+        if t.name not in (decision.template, decision.runner_up_template) and not refusal(t.name, decision.answers)
     ]
     template = prompts.choose("Go with this?", options)
     return Choice(catalog.BY_NAME[template].framework, template, template != decision.template)
@@ -175,6 +177,7 @@ def template_data(decision: Decision, choice: Choice, project: Mapping[str, Any]
     reasons = list(decision.reasons)
     if choice.overridden:
         reasons.insert(0, f"Chosen by hand: {choice.template} (newproj recommended {decision.template}).")
+        reasons += [note for note in contradictions(decision.answers, choice.template) if note not in reasons]
     return {
         **decision.answers,
         "template": choice.template,
@@ -333,11 +336,12 @@ def _commit(folder: Path, result: Result, init: bool) -> None:
     message = f"Create {result.data['project_name']} from {result.template_label}"
     if result.source.version:
         message += f" {result.source.version}"
-    result.commit, fallback = repo.commit_all(folder, message, init=init)
+    author = (str(result.data["author_name"]), str(result.data["author_email"]))
+    result.commit, fallback = repo.commit_all(folder, message, init=init, author=author)
     if fallback:
         result.notes.append(
-            f"git has no identity configured, so the first commit is signed '{repo.FALLBACK_NAME}'; "
-            "set yours with: git config --global user.name 'Your Name' && "
+            f"git has no identity configured, so the first commit is signed {author[0]} <{author[1]}> "
+            "from your answers; set it for your own commits with: git config --global user.name 'Your Name' && "
             "git config --global user.email you@example.com"
         )
 

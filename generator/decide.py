@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from newproj.catalog import FRAMEWORK_NAMES, Framework, template_for
+from newproj.catalog import FRAMEWORK_NAMES, Framework
 from newproj.requirements import complete
 
 CLOSE_MARGIN = 1
@@ -162,6 +162,87 @@ SIGNALS: tuple[Signal, ...] = (
 
 TIE_REASON = "Nothing tips the balance, so the smaller framework is the easier start."
 
+# What each template gives, per features.md: the answers (key, value) it cannot honour.
+# Every template takes any accounts and any data; only flask-api lacks pages, and with them an admin.
+CANNOT_GIVE: Mapping[str, frozenset[tuple[str, str]]] = {
+    "flask-api": frozenset({("pages", "yes"), ("admin", "yes")}),
+    "flask-webapp": frozenset(),
+    "django-fullstack": frozenset(),
+}
+WHY_NOT: Mapping[tuple[str, str], str] = {
+    ("pages", "yes"): "it serves JSON only, no HTML pages",
+    ("admin", "yes"): "it has no admin screens",
+}
+
+
+def cannot_give(template: str, answers: Mapping[str, str]) -> tuple[str, ...]:
+    """The answers (as KEY=VALUE) that template cannot honour; empty when it gives everything asked."""
+    missing = CANNOT_GIVE.get(template, frozenset())
+    return tuple(f"{k}={v}" for k, v in sorted(missing) if answers.get(k) == v)
+
+
+def refusal(template: str, answers: Mapping[str, str]) -> str | None:
+    """One line saying why template cannot be used for these answers, or None when it can."""
+    lacking = cannot_give(template, answers)
+    if not lacking:
+        return None
+    key, value = lacking[0].split("=")
+    return (
+        f"template {template} cannot give {lacking[0]} ({WHY_NOT[(key, value)]}); "
+        f"pick another template, or answer -a {key}={'no' if value == 'yes' else 'yes'}"
+    )
+
+
+def template_for(framework: str, answers: Mapping[str, str]) -> str:
+    """The framework's template that gives what the answers ask (admin screens are pages, on Flask too)."""
+    if framework == "django":
+        return "django-fullstack"
+    return "flask-webapp" if "yes" in (answers["pages"], answers["admin"]) else "flask-api"
+
+
+def covered(template: str, answers: Mapping[str, str]) -> int:
+    """How many answers a template honours as given (flask-webapp serves pages even when pages=no)."""
+    overruled = template == "flask-webapp" and answers["pages"] == "no"
+    return len(answers) - len(cannot_give(template, answers)) - int(overruled)
+
+
+def contradictions(answers: Mapping[str, str], template: str) -> tuple[str, ...]:
+    """Answers that gave way to others, each said with the reason (recorded with the decision)."""
+    notes = []
+    if answers["data"] == "none" and answers["accounts"] != "none":
+        notes.append(
+            f"data=none gave way to accounts={answers['accounts']}: signing people in needs a user store, "
+            "so the project keeps a small database for accounts only."
+        )
+    if answers["data"] == "none" and answers["admin"] == "yes":
+        notes.append("data=none gave way to admin=yes: an admin edits records, so the project keeps a database.")
+    if answers["accounts"] == "none" and answers["admin"] == "yes":
+        notes.append(
+            "accounts=none gave way to admin=yes: staff sign in to the admin, so staff sign-in comes with it "
+            "(there is still no sign-up or sign-in for the public)."
+        )
+    if template == "flask-webapp" and answers["pages"] == "no" and answers["admin"] == "yes":
+        notes.append(
+            "pages=no gave way to admin=yes: admin screens are HTML pages, so Flask's template is flask-webapp "
+            "(with Flask-Admin) rather than the JSON-only flask-api."
+        )
+    return tuple(notes)
+
+
+def _winner(scores: Mapping[str, int], answers: Mapping[str, str]) -> tuple[Framework, str | None]:
+    """The higher score wins; a tie goes to the template covering more answers, else to the smaller framework."""
+    if scores["django"] != scores["flask"]:
+        return ("django" if scores["django"] > scores["flask"] else "flask"), None
+    flask_template = template_for("flask", answers)
+    flask_covers = covered(flask_template, answers)
+    django_covers = covered("django-fullstack", answers)
+    if django_covers > flask_covers:
+        return "django", (
+            f"A tie on the signals, broken toward the template that covers more of your answers: "
+            f"django-fullstack honours {django_covers} of {len(answers)}, {flask_template} {flask_covers}."
+        )
+    return "flask", f"A tie on the signals, and both templates cover all your answers. {TIE_REASON}"
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -195,20 +276,21 @@ def _reasons(fired: list[Signal], framework: str) -> tuple[str, ...]:
 
 
 def decide(given: Mapping[str, str]) -> Decision:
-    """Weigh the answers (missing ones take their defaults) and recommend a framework."""
+    """Weigh the answers (missing ones take their defaults) and recommend a framework and a template."""
     answers = complete(given)
     fired = [s for s in SIGNALS if s.fires(answers)]
     scores = {f: sum(s.weight for s in fired if s.framework == f) for f in ("flask", "django")}
-    winner: Framework = "django" if scores["django"] > scores["flask"] else "flask"
+    winner, tie_note = _winner(scores, answers)
     loser: Framework = "flask" if winner == "django" else "django"
-    reasons = _reasons(fired, winner) or (TIE_REASON,)
+    template = template_for(winner, answers)
+    reasons = _reasons(fired, winner) + ((tie_note,) if tie_note else ())
     return Decision(
         framework=winner,
-        template=template_for(winner, answers["pages"]),
-        reasons=reasons,
+        template=template,
+        reasons=(reasons or (TIE_REASON,)) + contradictions(answers, template),
         scores=scores,
         runner_up=loser,
-        runner_up_template=template_for(loser, answers["pages"]),
+        runner_up_template=template_for(loser, answers),
         runner_up_reasons=_reasons(fired, loser),
         answers=answers,
     )

@@ -8,6 +8,7 @@ import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,19 +16,21 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from newproj.errors import BadInput, InstallFailed, Interrupted, ServerFailed
+from newproj.errors import EXIT_INTERRUPTED, BadInput, InstallFailed, Interrupted, ServerFailed
 
 VENV = ".venv"
 PYTHON = f"{VENV}/bin/python"
 EDITABLE = ".[dev]"
 TAIL = 12
-READY_TIMEOUT = 60.0
+READY_TIMEOUT = 120.0
 STOP_GRACE = 10.0
+# A first request imports the whole app: on a loaded machine it can take seconds, and that is an answer.
+HEALTH_TIMEOUT = 15.0
 # The first address a development server prints: werkzeug's "Running on http://127.0.0.1:5000",
 # Django's "Starting development server at http://127.0.0.1:8000/", gunicorn's "Listening at: ...".
 URL = re.compile(r"(https?)://(\[[0-9a-fA-F:]+\]|[\w.-]+):(\d+)")
@@ -88,32 +91,40 @@ class Outcome:
         }
 
 
-def check_flags(install: bool | None, run: bool, dry_run: bool) -> None:
+def check_flags(install: bool | None, run: bool, dry_run: bool, port: int | None = None) -> None:
     """Refuse flag combinations that cannot work, before anything is written."""
     if run and install is False:
         raise BadInput("--run starts the app in the environment --install makes; drop --no-install")
     if dry_run and (install or run):
         raise BadInput("--dry-run writes nothing, so there is nothing to install or run; drop --install/--run")
+    if port is not None and not 1 <= port <= 65535:
+        raise BadInput(f"--port {port} is not a TCP port; give a number from 1 to 65535, e.g. --port 8001")
 
 
-def wanted(install: bool | None, run: bool, interactive: bool) -> bool:
+UNTRUSTED_NOTE = (
+    "not set up: this template is not newproj's own, and setting up runs its commands; read its README's "
+    "Set up and Procfile, then run them yourself (or create again with --install --trust)"
+)
+
+
+def check_trust(source: str | None, install: bool | None, run: bool, trust: bool) -> None:
+    """Installing runs a template's code (its build, its Procfile release line): newproj's own, or with --trust."""
+    if source is not None and (install or run) and not trust:
+        raise BadInput(
+            f"--install runs commands from the template at {source} (its build and Procfile release line); "
+            "add --trust to allow them (they are shown before they run), or drop --install"
+        )
+
+
+def wanted(install: bool | None, run: bool, interactive: bool, trusted: bool = True) -> bool:
     """--install or --run say yes, --no-install says no; otherwise ask a person (default yes), never a script."""
     if install is not None or run:
         return bool(install) or run
-    if not interactive:
+    if not interactive or not trusted:
         return False
     from newproj import prompts
 
-    return (
-        prompts.choose(
-            "Set it up now (.venv, dependencies, migrations)?",
-            [
-                (f"Yes: create .venv, install with {installer()}, apply migrations", "yes"),
-                ("No: I will run the README's Set up myself", "no"),
-            ],
-        )
-        == "yes"
-    )
+    return prompts.confirm(f"Set it up now (.venv, dependencies with {installer()}, migrations)?", default=True)
 
 
 def installer() -> str:
@@ -133,40 +144,69 @@ def procfile_command(project: Path, process: str) -> str | None:
     return None
 
 
-def plan(project: Path, tool: str) -> list[Step]:
-    """The set-up commands, as the README's Set up does them: venv, `-e .[dev]`, then the release command."""
-    venv: tuple[str, ...]
-    deps: tuple[str, ...]
+def _venv_step(tool: str, wheelhouse: Path | None) -> Step:
     if tool == "uv":
         # --seed puts pip in the venv, so the README's pip commands keep working in it;
         # --clear lets the retry command replace a half-made .venv.
-        venv = ("uv", "venv", "--seed", "--clear", "--python", sys.executable, VENV)
-        deps = ("uv", "pip", "install", "--python", PYTHON, "-e", EDITABLE)
+        argv: tuple[str, ...] = ("uv", "venv", "--seed", "--clear", "--python", sys.executable, VENV)
+        argv += _offline_flags(tool, wheelhouse)
     else:
-        venv = (sys.executable, "-m", "venv", "--clear", VENV)
+        argv = (sys.executable, "-m", "venv", "--clear", VENV)
+    return Step("venv", f"Creating {VENV} with {tool}", f"Created {VENV} with {tool}", argv, shlex.join(argv))
+
+
+def _offline_flags(tool: str, wheelhouse: Path | None) -> tuple[str, ...]:
+    if wheelhouse is None:
+        return ()
+    found = str(wheelhouse.absolute())
+    return ("--offline", "--no-index", "--find-links", found) if tool == "uv" else ("--no-index", "--find-links", found)
+
+
+def _deps_step(tool: str, wheelhouse: Path | None) -> Step:
+    deps: tuple[str, ...]
+    if tool == "uv":
+        # uv does not write bytecode by default; without it the first migration and server start
+        # compile every imported module, which costs seconds on a loaded machine.
+        deps = ("uv", "pip", "install", "--compile-bytecode", "--python", PYTHON, "-e", EDITABLE)
+    else:
         deps = (PYTHON, "-m", "pip", "install", "-e", EDITABLE)
-    steps = [
-        Step("venv", f"Creating {VENV} with {tool}", f"Created {VENV} with {tool}", venv, shlex.join(venv)),
-        Step(
-            "dependencies",
-            f"Installing dependencies with {tool}",
-            f"Installed dependencies with {tool}",
-            deps,
-            shlex.join(deps),
-        ),
-    ]
+    deps += _offline_flags(tool, wheelhouse)
+    doing = f"Installing dependencies with {tool}" + (f" from {wheelhouse}" if wheelhouse else "")
+    return Step("dependencies", doing, f"Installed dependencies with {tool}", deps, shlex.join(deps))
+
+
+def release_argv(command: str) -> tuple[str, ...]:
+    """The Procfile release line as an argument list: it runs without a shell, so no expansion, no chaining."""
+    try:
+        argv = tuple(shlex.split(command))
+    except ValueError as error:
+        raise InstallFailed(f"the Procfile's release line cannot be read as a command ({error}): {command}") from error
+    if not argv:
+        raise InstallFailed("the Procfile's release line is empty")
+    return argv
+
+
+def plan(project: Path, tool: str, wheelhouse: Path | None = None) -> list[Step]:
+    """The set-up commands, as the README's Set up does them: venv, `-e .[dev]`, then the release command."""
+    steps = [_venv_step(tool, wheelhouse), _deps_step(tool, wheelhouse)]
     release = procfile_command(project, "release")
     if release:
+        argv = release_argv(release)
         steps.append(
             Step(
                 "migrations",
                 "Applying migrations",
                 "Applied migrations (the Procfile's release command)",
-                ("bash", "-c", release),
-                f". {VENV}/bin/activate && {release}",
+                argv,
+                f". {VENV}/bin/activate && {shlex.join(argv)}",
             )
         )
     return steps
+
+
+def commands(project: Path, tool: str, wheelhouse: Path | None = None) -> list[str]:
+    """What --install will run, as a person would type it (shown before a trusted template's commands run)."""
+    return [step.typed for step in plan(project, tool, wheelhouse)]
 
 
 def venv_env(project: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -177,6 +217,8 @@ def venv_env(project: Path, extra: dict[str, str] | None = None) -> dict[str, st
         VIRTUAL_ENV=str(venv),
         PATH=os.pathsep.join([str(venv / "bin"), env.get("PATH", os.defpath)]),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
+        # Django's runserver prints its address on stdout, which a pipe would hold back in a buffer.
+        PYTHONUNBUFFERED="1",
     )
     return {**env, **(extra or {})}
 
@@ -185,26 +227,35 @@ def retry_command(project: Path, steps: list[Step]) -> str:
     return " && ".join([f"cd {shlex.quote(str(project))}", *(s.typed for s in steps)])
 
 
-def set_up(project: Path) -> Outcome:
+def _fallback_venv() -> Step:
+    argv = (sys.executable, "-m", "venv", "--clear", VENV)
+    doing, done = f"Creating {VENV} with python -m venv", f"Created {VENV} with python -m venv"
+    return Step("venv", doing, done, argv, shlex.join(argv))
+
+
+def set_up(project: Path, wheelhouse: Path | None = None, show: bool = False) -> Outcome:
     """Create .venv, install the project with its dev extras, apply migrations; report, never raise on failure."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     tool = installer()
-    steps = plan(project, tool)
+    steps = plan(project, tool, wheelhouse)
     outcome = Outcome(project, tool)
     console = Console(stderr=True, highlight=False)
+    if show:
+        console.print("Running the template's set-up commands (allowed by --trust):", markup=False)
+        for step in steps:
+            console.print(f"  {step.typed}", markup=False)
     # Plain text: tool output such as "[alembic.runtime.migration]" is not rich markup.
     columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         for index, step in enumerate(steps):
-            try:
-                result, tail = _run_step(project, step, progress)
-            except KeyboardInterrupt as error:
-                raise Interrupted(
-                    f"interrupted while {step.doing[0].lower()}{step.doing[1:]}; the project is in "
-                    f"{project}; finish setting it up with:\n  {retry_command(project, steps[index:])}"
-                ) from error
+            result, tail = _interruptible(project, step, progress, steps[index:])
+            if result.exit_code != 0 and step.name == "venv" and tool == "uv":
+                # Offline, uv cannot fetch the seed packages; the standard library's venv brings its own pip.
+                console.print(f"[yellow]![/] {step.doing} failed; trying python -m venv")
+                step = _fallback_venv()
+                result, tail = _interruptible(project, step, progress, [step, *steps[index + 1 :]])
             outcome.steps.append(result)
             if result.exit_code != 0:
                 outcome.failed, outcome.detail = step.name, tail
@@ -213,6 +264,16 @@ def set_up(project: Path) -> Outcome:
                 break
             console.print(f"[green]✓[/] {step.done} ({result.seconds:.1f} s)")
     return outcome
+
+
+def _interruptible(project: Path, step: Step, progress: Any, left: list[Step]) -> tuple[StepResult, list[str]]:
+    try:
+        return _run_step(project, step, progress)
+    except KeyboardInterrupt as error:
+        raise Interrupted(
+            f"interrupted while {step.doing[0].lower()}{step.doing[1:]}; the project is in "
+            f"{project}; finish setting it up with:\n  {retry_command(project, left)}"
+        ) from error
 
 
 def _run_step(project: Path, step: Step, progress: Any) -> tuple[StepResult, list[str]]:
@@ -292,7 +353,31 @@ def run_command(project: Path) -> str:
     return command
 
 
-def serve(project: Path, err: bool = False) -> int:
+def chosen_port(port: int | None) -> int | None:
+    """--port, else a valid PORT from the environment, else None (the server's own default)."""
+    if port is not None:
+        return port
+    value = os.environ.get("PORT", "")
+    return int(value) if value.isdigit() and 0 < int(value) < 65536 else None
+
+
+def port_env(port: int | None) -> dict[str, str]:
+    """The variables the templates' development servers read their port from (PORT, Flask's FLASK_RUN_PORT)."""
+    return {} if port is None else {"PORT": str(port), "FLASK_RUN_PORT": str(port)}
+
+
+def check_port_free(port: int | None) -> None:
+    """Refuse a port something already listens on, before anything is written."""
+    if port is None:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            raise BadInput(f"port {port} is in use ({error.strerror}); choose another with --port") from error
+
+
+def serve(project: Path, err: bool = False, port: int | None = None) -> int:
     """Start the development server, print its URL once /health answers, and stop it on Ctrl-C."""
     command = run_command(project)
     echo = _echo(err)
@@ -301,7 +386,7 @@ def serve(project: Path, err: bool = False) -> int:
         proc = subprocess.Popen(
             ["bash", "-c", command],
             cwd=project,
-            env=venv_env(project),
+            env=venv_env(project, port_env(port)),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -401,7 +486,7 @@ def _wait_ready(proc: subprocess.Popen[str], reader: _Reader) -> tuple[str, int]
 def _health_status(url: str) -> int | None:
     """The HTTP status of GET url/health, or None while nothing answers."""
     try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as reply:  # noqa: S310 - the server we started
+        with urllib.request.urlopen(f"{url}/health", timeout=HEALTH_TIMEOUT) as reply:  # noqa: S310 - the server we started
             return int(reply.status)
     except urllib.error.HTTPError as error:
         return int(error.code)
@@ -430,3 +515,80 @@ def _group_alive(proc: subprocess.Popen[str]) -> bool:
     except (ProcessLookupError, PermissionError):
         return False
     return True
+
+
+def account_command(project: Path, data: Mapping[str, Any]) -> str | None:
+    """How to make the first account: Django's createsuperuser, a Flask app's create-user command, or None."""
+    if data.get("accounts", "none") == "none" and data.get("admin", "no") == "no":
+        return None
+    if (project / "manage.py").is_file():
+        return f"{PYTHON} manage.py createsuperuser"
+    package = project / str(data.get("package_name", ""))
+    if package.is_dir() and any("create-user" in f.read_text(errors="replace") for f in package.rglob("*.py")):
+        return f"{VENV}/bin/flask --app {data['package_name']} create-user"
+    return None
+
+
+def create_account(project: Path, command: str) -> int:
+    """Run the first-account command attached to the person's terminal; its exit code."""
+    try:
+        return subprocess.run(shlex.split(command), cwd=project, env=venv_env(project), check=False).returncode
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the person asked of the set-up: the flags of `create` that concern it."""
+
+    install: bool | None = None
+    run: bool = False
+    port: int | None = None
+    wheelhouse: Path | None = None
+    trust: bool = False
+    source: str | None = None
+
+    @property
+    def trusted(self) -> bool:
+        return self.source is None or self.trust
+
+
+def check_wanted(wanted_: Wanted, dry_run: bool) -> Wanted:
+    """Refuse what cannot work before anything is written; --wheelhouse means --install."""
+    check_flags(wanted_.install, wanted_.run, dry_run, wanted_.port)
+    if wanted_.wheelhouse is not None:
+        if wanted_.install is False:
+            raise BadInput("--wheelhouse is where --install finds the packages; drop --no-install")
+        check_wheelhouse(wanted_.wheelhouse)
+    install = True if wanted_.wheelhouse is not None and not dry_run else wanted_.install
+    check_trust(wanted_.source, install, wanted_.run, wanted_.trust)
+    port = chosen_port(wanted_.port)
+    if wanted_.run:
+        check_port_free(port)
+    return Wanted(install, wanted_.run, port, wanted_.wheelhouse, wanted_.trust, wanted_.source)
+
+
+def check_wheelhouse(folder: Path) -> None:
+    """A wheelhouse is a folder of wheels (made by `newproj wheelhouse`)."""
+    if not folder.is_dir() or not any(folder.glob("*.whl")):
+        raise BadInput(f"{folder} holds no wheels; make it first with: newproj wheelhouse {shlex.quote(str(folder))}")
+
+
+def next_steps(steps: list[str], outcome: Outcome, account: str | None) -> list[str]:
+    """The next steps once set up: no set-up block, and the first account's command before running."""
+    left = steps_left(steps, outcome)
+    if account and outcome.ok:
+        left.insert(1, f"# your first account (asks for a name and a password)\n{account}")
+    return left
+
+
+def first_run(project: Path, account: str | None, wanted_: Wanted, interactive: bool, err: bool) -> None:
+    """At a terminal: offer the first account, then to start the app; with --run: start it."""
+    from newproj import prompts
+
+    asked = interactive and account and prompts.confirm("Create your first account now?", default=True)
+    if asked and account and create_account(project, account) != 0:
+        _echo(err)(f"No account was created; run it later in {project}: {account}")
+    start = wanted_.run or (interactive and prompts.confirm("Start it now?", default=True))
+    if start:
+        serve(project, err=err, port=wanted_.port)

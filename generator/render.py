@@ -23,14 +23,25 @@ class Source:
     version: str | None
 
 
-def render(source: Source, data: Mapping[str, Any], into: Path, scratch: Path, ask: bool = False) -> None:
-    """Render source with data into the (empty) folder into; Copier's temporary clones go in scratch."""
+def render(
+    source: Source,
+    data: Mapping[str, Any],
+    into: Path,
+    scratch: Path | None = None,
+    ask: bool = False,
+    only: tuple[str, ...] = (),
+) -> None:
+    """Render source with data into the (empty) folder into.
+
+    Copier's temporary clones go in scratch when given; only names the top-level files to render, if given.
+    """
     import copier
     from copier import errors as copier_errors
     from plumbum import ProcessExecutionError
 
     try:
-        with warnings.catch_warnings(), _temporary_files_in(scratch):
+        clones = _temporary_files_in(scratch) if scratch is not None else contextlib.nullcontext()
+        with warnings.catch_warnings(), clones:
             warnings.simplefilter("ignore")
             copier.run_copy(
                 source.src_path,
@@ -42,6 +53,7 @@ def render(source: Source, data: Mapping[str, Any], into: Path, scratch: Path, a
                 unsafe=False,
                 overwrite=True,
                 cleanup_on_error=False,
+                exclude=["*", *(f"!{name}*" for name in only)] if only else [],
             )
     except KeyboardInterrupt as error:
         raise Interrupted("interrupted; nothing was written") from error

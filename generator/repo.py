@@ -123,13 +123,15 @@ def has_identity(cwd: Path) -> bool:
     return result.returncode == 0 and bool(config_value("user.email") or os.environ.get("GIT_COMMITTER_EMAIL"))
 
 
-def commit_all(path: Path, message: str, init: bool) -> tuple[str, bool]:
-    """Stage and commit everything in path; return (commit id, used fallback identity)."""
+def commit_all(
+    path: Path, message: str, init: bool, author: tuple[str, str] = (FALLBACK_NAME, FALLBACK_EMAIL)
+) -> tuple[str, bool]:
+    """Stage and commit everything in path, as author when git has no identity; return (commit id, used author)."""
     if init:
         git("init", "-q", cwd=path)
     git("add", "-A", cwd=path)
     fallback = not has_identity(path)
-    identity = ["-c", f"user.name={FALLBACK_NAME}", "-c", f"user.email={FALLBACK_EMAIL}"] if fallback else []
+    identity = ["-c", f"user.name={author[0]}", "-c", f"user.email={author[1]}"] if fallback else []
     git(*identity, "commit", "-q", "--no-verify", "-m", message, cwd=path)
     return git("rev-parse", "HEAD", cwd=path).stdout.strip(), fallback
 

@@ -67,8 +67,9 @@ def result_json(result: Any, setup: Any = None) -> dict[str, Any]:
     }
 
 
-def result_text(result: Any, setup: Any = None) -> None:
-    recommendation(result.decision, err=False)
+def result_text(result: Any, setup: Any = None, recommendation_shown: bool = False) -> None:
+    if not recommendation_shown:
+        recommendation(result.decision, err=False)
     if result.choice.overridden:
         click.echo(f"Using {result.choice.template} as you asked.")
     if result.dry_run:

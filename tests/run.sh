@@ -11,6 +11,7 @@ system_packages() {
     command -v wrk >/dev/null || need+=(wrk)
     command -v openssl >/dev/null || need+=(openssl)
     command -v unshare >/dev/null || need+=(util-linux)
+    command -v ip >/dev/null || [ -x /usr/sbin/ip ] || need+=(iproute2)
     [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
     command -v redis-server >/dev/null || need+=(redis-server)

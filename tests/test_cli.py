@@ -84,9 +84,17 @@ def test_recommend_reads_an_answers_file(tmp_path, cli_env):
 
 
 def test_recommend_without_terminal_lists_missing_requirement_keys_only(cli_env):
-    result = run("recommend", "-a", "purpose=api", env=cli_env)
+    result = run("recommend", "-a", "pages=no", env=cli_env)
     assert result.returncode == 2
-    assert "pages" in result.stderr and "project_name" not in result.stderr
+    assert "purpose" in result.stderr and "project_name" not in result.stderr
+
+
+def test_recommend_with_only_the_purpose_needs_no_defaults_flag(cli_env):
+    """The purpose pre-fills every other answer, so it is enough without a terminal."""
+    result = run("recommend", "--json", "-a", "purpose=api", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["template"] == "flask-api" and payload["answers"]["pages"] == "no"
 
 
 def test_dry_run_prints_the_decision_and_files_and_writes_nothing(workdir, cli_env, fixture_templates):

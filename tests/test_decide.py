@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import pytest
-from newproj.decide import decide
-from newproj.requirements import KEYS, complete
+from newproj.decide import cannot_give, decide, refusal
+from newproj.requirements import KEYS, REQUIREMENTS, complete
+
+from tests.support.harness import REPO, newproj
+
+SIGNAL_REASON = re.compile(r"\((\w+)=([\w-]+)\)$")
+EVERY_ANSWER_SET = [
+    dict(zip(KEYS, values, strict=True)) for values in itertools.product(*(r.choices for r in REQUIREMENTS))
+]
 
 WORKED_EXAMPLES = [
     pytest.param({"purpose": "microservice", "data": "none"}, "flask", "flask-api", id="microservice-no-db"),
@@ -60,10 +70,9 @@ def test_signals_pull_the_way_the_seeds_say(answers, framework):
 @pytest.mark.parametrize(("answers", "framework", "template"), WORKED_EXAMPLES)
 def test_reasons_name_the_answers_that_decided(answers, framework, template):
     decision = decide(answers)
-    winners = [s for s in decision.reasons if "=" in s]
+    winners = [m.groups() for s in decision.reasons if (m := SIGNAL_REASON.search(s))]
     assert winners, decision.reasons
-    for reason in winners:
-        key, value = reason.rsplit("(", 1)[1].rstrip(")").split("=")
+    for key, value in winners:
         assert decision.answers[key] == value
 
 
@@ -138,3 +147,133 @@ def test_purpose_prefills_the_other_defaults(purpose, expected):
 
 def test_default_purpose_is_website():
     assert complete({})["purpose"] == "website"
+
+
+def asked_features(answers: dict[str, str]) -> set[str]:
+    """What features.md says a template must then contain (accounts and data: every template has them)."""
+    return {f"{key}=yes" for key in ("pages", "admin") if answers[key] == "yes"}
+
+
+TEMPLATE_FEATURES = {
+    "flask-api": set(),
+    "flask-webapp": {"pages=yes", "admin=yes"},
+    "django-fullstack": {"pages=yes", "admin=yes"},
+}
+
+
+def test_the_full_product_of_answers_is_every_combination():
+    assert len(EVERY_ANSWER_SET) == 8 * 2 * 4 * 2 * 3 * 3 * 2
+    assert len({tuple(a.values()) for a in EVERY_ANSWER_SET}) == len(EVERY_ANSWER_SET)
+
+
+def test_every_recommendation_gives_what_the_answers_ask():
+    wrong = []
+    for answers in EVERY_ANSWER_SET:
+        decision = decide(answers)
+        missing = asked_features(answers) - TEMPLATE_FEATURES[decision.template]
+        if missing or cannot_give(decision.template, answers):
+            wrong.append((answers, decision.template, missing))
+    assert not wrong, f"{len(wrong)} answer sets get a template that lacks what they ask, e.g. {wrong[:3]}"
+
+
+def test_admin_or_pages_never_yields_flask_api():
+    for answers in EVERY_ANSWER_SET:
+        if "yes" in (answers["admin"], answers["pages"]):
+            assert decide(answers).template != "flask-api", answers
+
+
+@pytest.mark.parametrize(
+    ("answers", "needle"),
+    [
+        pytest.param(
+            {"data": "none", "accounts": "roles"}, "data=none gave way to accounts=roles", id="data-none-roles"
+        ),
+        pytest.param({"data": "none", "admin": "yes"}, "data=none gave way to admin=yes", id="data-none-admin"),
+        pytest.param(
+            {"accounts": "none", "admin": "yes"}, "accounts=none gave way to admin=yes", id="no-accounts-admin"
+        ),
+    ],
+)
+def test_every_contradiction_is_said_in_the_reasons_for_every_combination(answers, needle):
+    for full in EVERY_ANSWER_SET:
+        if all(full[k] == v for k, v in answers.items()):
+            assert any(needle in r for r in decide(full).reasons), full
+
+
+def test_flask_with_pages_no_and_admin_yes_gives_flask_webapp_and_says_pages_gave_way():
+    seen = 0
+    for answers in EVERY_ANSWER_SET:
+        decision = decide(answers)
+        if decision.framework == "flask" and answers["pages"] == "no" and answers["admin"] == "yes":
+            seen += 1
+            assert decision.template == "flask-webapp"
+            assert any(
+                r.startswith("pages=no gave way to admin=yes: admin screens are HTML pages") for r in decision.reasons
+            )
+    assert seen, "no answer set reached the Flask pages=no admin=yes case"
+
+
+def test_a_tie_goes_to_the_template_covering_more_answers_and_says_so():
+    ties = [a for a in EVERY_ANSWER_SET if decide(a).scores["flask"] == decide(a).scores["django"]]
+    assert ties
+    for answers in ties:
+        decision = decide(answers)
+        assert any(r.startswith("A tie on the signals") for r in decision.reasons), answers
+        if answers["pages"] == "no" and answers["admin"] == "yes":
+            assert decision.framework == "django", answers
+            assert "covers more of your answers" in " ".join(decision.reasons)
+
+
+def test_a_template_that_cannot_give_an_answer_names_it():
+    assert cannot_give("flask-api", complete({"purpose": "api", "admin": "yes"})) == ("admin=yes",)
+    assert cannot_give("flask-api", complete({"purpose": "website"})) == ("pages=yes",)
+    assert cannot_give("flask-webapp", complete({"purpose": "api", "admin": "yes"})) == ()
+    for answers in EVERY_ANSWER_SET:
+        assert cannot_give("django-fullstack", answers) == ()
+    assert refusal("flask-api", complete({"purpose": "api"})) is None
+
+
+@pytest.mark.parametrize(
+    ("flags", "answer"),
+    [
+        pytest.param(["--template", "flask-api", "-a", "purpose=api", "-a", "admin=yes"], "admin=yes", id="template"),
+        pytest.param(["--template", "flask-api", "-a", "pages=yes"], "pages=yes", id="template-pages"),
+    ],
+)
+def test_forcing_a_template_that_cannot_give_an_answer_is_refused_in_one_line(tmp_path, flags, answer):
+    dest = tmp_path / "shop"
+    result = newproj("create", str(dest), "--defaults", "--source", str(REPO / "templates"), *flags)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: template flask-api cannot give")
+    assert answer in result.stderr and "Traceback" not in result.stderr
+    assert not dest.exists()
+
+
+def test_forcing_flask_with_admin_gives_flask_webapp_and_records_why(tmp_path):
+    import yaml
+
+    dest = tmp_path / "shop"
+    args = [
+        "create",
+        str(dest),
+        "--defaults",
+        "--no-git",
+        "--framework",
+        "flask",
+        "-a",
+        "purpose=api",
+        "-a",
+        "admin=yes",
+    ]
+    result = newproj(*args, "--source", str(REPO / "templates"))
+    assert result.returncode == 0, result.stderr
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert recorded["template"] == "flask-webapp"
+    assert any(r.startswith("pages=no gave way to admin=yes") for r in recorded["decision_reasons"])
+
+
+def test_a_forced_template_is_refused_only_for_what_was_asked_not_for_defaults(tmp_path):
+    dest = tmp_path / "shop"
+    args = ["create", str(dest), "--defaults", "--no-git", "--template", "flask-api", "-a", "purpose=website"]
+    result = newproj(*args, "--source", str(REPO / "templates"))
+    assert result.returncode == 0, result.stderr

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +35,7 @@ def create(
         TEMPLATE,
         "--source",
         str(REPO / "templates"),
+        "--trust",
         "--json",
         *extra,
         env=env,
@@ -149,6 +151,7 @@ def test_run_serves_health_and_stops_on_sigint(tmp_path: Path, inherited: signal
         TEMPLATE,
         "--source",
         str(REPO / "templates"),
+        "--trust",
         "--run",
     ]
     proc = subprocess.Popen(
@@ -250,6 +253,79 @@ def test_help_does_not_import_rich() -> None:
         check=True,
     )
     assert "--install / --no-install" in result.stdout
+    for line in ("purpose       api, microservice, model-service", "accounts      none, login, roles, external"):
+        assert line in result.stdout  # the answer keys and their values
+    assert "--port" in result.stdout and "--wheelhouse" in result.stdout and "--trust" in result.stdout
     imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()}
     assert "click" in imported
     assert not {name for name in imported if name.split(".")[0] == "rich"}
+
+
+TEAM_PYPROJECT = """[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "{{ project_name }}"
+version = "0.1.0"
+
+[project.optional-dependencies]
+dev = []
+
+[tool.setuptools]
+packages = ["{{ package_name }}"]
+"""
+# Run without a shell, the redirection is two more arguments to python, so `shell-ran` never appears.
+TEAM_RELEASE = "release: python -c \"open('release-ran', 'w').close()\" > shell-ran\n"
+
+
+@pytest.fixture
+def team_template(tmp_path: Path) -> Path:
+    """A team's template (not newproj's own) whose Procfile has a release line that leaves a marker."""
+    from tests.support.fixtures import template_root
+
+    root = template_root(tmp_path / "team")
+    for name in ("flask-api", "flask-webapp", "django-fullstack"):
+        (root / name / "pyproject.toml.jinja").write_text(TEAM_PYPROJECT)
+        (root / name / "Procfile").write_text(TEAM_RELEASE)
+    return root
+
+
+def test_a_team_templates_release_line_is_refused_without_trust(tmp_path: Path, team_template: Path) -> None:
+    project = tmp_path / "shop"
+    args = ["create", str(project), "--defaults", "--source", str(team_template), "--install"]
+    result = newproj(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "add --trust" in result.stderr
+    assert not project.exists()
+    assert not list(tmp_path.rglob("release-ran")) and not list(tmp_path.rglob("shell-ran"))
+
+
+def test_a_team_template_is_not_set_up_at_a_prompt_without_trust(team_template: Path) -> None:
+    from newproj import install
+
+    assert install.wanted(None, False, interactive=True, trusted=False) is False
+
+
+@pytest.mark.e2e
+def test_with_trust_the_release_line_is_shown_then_run_without_a_shell(tmp_path: Path, team_template: Path) -> None:
+    project = tmp_path / "shop"
+    args = ["create", str(project), "--defaults", "--no-git", "--source", str(team_template), "--install", "--trust"]
+    result = newproj(*args)
+    assert result.returncode == 0, result.stderr
+    shown = result.stderr.index("Running the template's set-up commands")
+    ran = result.stderr.index("Applied migrations")
+    assert "release-ran" in result.stderr[shown:ran] and "shell-ran" in result.stderr[shown:ran]  # shown, then run
+    assert (project / "release-ran").exists()
+    assert not (project / "shell-ran").exists()
+
+
+def test_port_flag_is_checked_before_anything_is_written(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = create(tmp_path / "shop_api", "--run", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr == f"Error: port {port} is in use (Address already in use); choose another with --port\n"
+    assert not (tmp_path / "shop_api").exists()

@@ -1,0 +1,178 @@
+"""newproj wheelhouse: every package the templates' projects need, in one folder, for installing offline.
+
+The dependencies are read at run time from the templates' own pyproject.toml, rendered for every
+answer value one factor at a time, so a dependency that only one answer brings is gathered too.
+One pip download per target resolves the union of every variant's requirements: versions that satisfy
+the union satisfy each variant, so every project installs from the folder with no network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newproj import catalog, requirements
+from newproj.errors import BadInput, NewprojError
+
+# What `uv venv --seed` and `python -m venv` put into a .venv, and what builds an editable install.
+SEED = ("pip", "setuptools", "wheel")
+# What a build backend asks for at an editable install (`get_requires_for_build_editable`), beyond itself.
+EDITABLE_NEEDS = {"hatchling": ("editables~=0.3",)}
+PROBE = {
+    "project_name": "wheelhouse-probe",
+    "package_name": "wheelhouse_probe",
+    "description": "Probe",
+    "author_name": "newproj",
+    "author_email": "newproj@example.com",
+    "decision_reasons": [],
+}
+
+
+class DownloadFailed(NewprojError):
+    """pip could not gather the packages (no network, or no wheel for a chosen platform)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """A platform and Python version to gather wheels for; None means this machine's."""
+
+    platform: str | None = None
+    python_version: str | None = None
+
+    def pip_flags(self) -> list[str]:
+        if self.platform is None and self.python_version is None:
+            return ["--prefer-binary"]
+        flags = ["--only-binary=:all:", "--implementation", "cp"]
+        if self.platform:
+            flags += ["--platform", self.platform]
+        if self.python_version:
+            flags += ["--python-version", self.python_version]
+        return flags
+
+    def label(self) -> str:
+        return f"{self.platform or 'this platform'}, Python {self.python_version or sys.version.split()[0]}"
+
+
+@dataclass
+class Gathered:
+    folder: Path
+    requirements: dict[str, list[str]] = field(default_factory=dict)
+    wheels: int = 0
+
+
+def targets(platforms: Sequence[str], versions: Sequence[str]) -> list[Target]:
+    """Every platform with every Python version (this machine's when none is given)."""
+    chosen_platforms: Sequence[str | None] = platforms or [None]
+    chosen_versions: Sequence[str | None] = versions or [None]
+    return [Target(p, v) for p in chosen_platforms for v in chosen_versions]
+
+
+def answer_variants(template: str) -> Iterator[dict[str, str]]:
+    """The defaults, then each requirement value in turn (one factor at a time), for one template."""
+    seen: set[tuple[str, ...]] = set()
+    framework = catalog.BY_NAME[template].framework
+    base = requirements.complete({"purpose": "api" if template == "flask-api" else "website"})
+    factors = [("purpose", base["purpose"])] + [(r.key, v) for r in requirements.REQUIREMENTS for v in r.choices]
+    for key, value in factors:
+        answers = {**base, key: value}
+        marker = tuple(answers.values())
+        if marker not in seen:
+            seen.add(marker)
+            yield {**answers, "template": template, "framework": framework}
+
+
+def project_requirements(pyproject: Path) -> set[str]:
+    """Dependencies, every optional extra, and the build requirements of one rendered project."""
+    data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    project = data.get("project", {})
+    found = set(project.get("dependencies", []))
+    for extra in project.get("optional-dependencies", {}).values():
+        found.update(extra)
+    build = data.get("build-system", {}).get("requires", [])
+    found.update(build)
+    for backend, needs in EDITABLE_NEEDS.items():
+        if any(req.lower().startswith(backend) for req in build):
+            found.update(needs)
+    return found
+
+
+def template_requirements(template: str, source_spec: str | None) -> list[str]:
+    """The union of what every answer variant of template asks for, read from its rendered pyproject.toml."""
+    from newproj.create import resolve_source
+    from newproj.render import render
+
+    source = resolve_source(source_spec)
+    found: set[str] = set(SEED)
+    with tempfile.TemporaryDirectory(prefix="newproj-wheelhouse-") as scratch:
+        for index, answers in enumerate(answer_variants(template)):
+            into = Path(scratch) / str(index)
+            render(source, {**PROBE, **answers}, into, only=("pyproject.toml",))
+            if (into / "pyproject.toml").is_file():
+                found |= project_requirements(into / "pyproject.toml")
+    return sorted(found)
+
+
+def gather(
+    folder: Path,
+    templates: Sequence[str],
+    chosen: Sequence[Target],
+    source: str | None = None,
+    echo: Callable[[str], None] | None = None,
+) -> Gathered:
+    """Download every wheel the templates' projects need into folder, for each target."""
+    for name in templates:
+        if name not in catalog.BY_NAME:
+            raise BadInput(f"no template named {name!r}; use one of: {', '.join(catalog.NAMES)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    result = Gathered(folder)
+    for name in templates:
+        if echo is not None:
+            echo(f"Reading {name}'s dependencies (every answer variant)")
+        result.requirements[name] = template_requirements(name, source)
+    union = sorted({req for reqs in result.requirements.values() for req in reqs})
+    with _pip() as pip:
+        for target in chosen:
+            if echo is not None:
+                echo(f"Downloading {len(union)} requirements for {target.label()}")
+            _download(pip, folder, union, target)
+    result.wheels = len(list(folder.glob("*.whl")))
+    return result
+
+
+@contextlib.contextmanager
+def _pip() -> Iterator[list[str]]:
+    """A pip to run: this Python's, else one in a throwaway venv (uv tool and pipx installs carry none)."""
+    if _has_pip(sys.executable):
+        yield [sys.executable, "-m", "pip"]
+        return
+    with tempfile.TemporaryDirectory(prefix="newproj-pip-") as scratch:
+        venv = Path(scratch) / "venv"
+        uv = shutil.which("uv")
+        argv = [uv, "venv", "-q", "--seed", str(venv)] if uv else [sys.executable, "-m", "venv", str(venv)]
+        made = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+        if made.returncode != 0:
+            raise DownloadFailed(f"could not make a venv with pip to download with: {made.stderr.strip()[-300:]}")
+        yield [str(venv / "bin" / "python"), "-m", "pip"]
+
+
+def _has_pip(python: str) -> bool:
+    probe = [python, "-c", "import pip"]
+    return subprocess.run(probe, capture_output=True, check=False).returncode == 0  # noqa: S603
+
+
+def _download(pip: list[str], folder: Path, wanted: list[str], target: Target) -> None:
+    argv = [*pip, "download", "--disable-pip-version-check", "-q", "--dest", str(folder), *target.pip_flags(), *wanted]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)  # noqa: S603
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()
+        raise DownloadFailed(
+            f"pip download failed for {target.label()}: {last[-1] if last else 'no output'}; "
+            "check the network (PyPI must be reachable) and the --platform/--python-version values"
+        )
