@@ -18,7 +18,9 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"  # noqa: S104
 workers = int(os.environ.get("WEB_CONCURRENCY") or default_workers())
 
 # Threaded workers: a client that sends its request slowly holds one thread, not a
-# whole worker, so a handful of slow or half-open connections cannot stall the site.
+# whole worker, so up to workers x threads slow or half-open connections leave the site
+# answering. Past that, serve it behind a buffering proxy (nginx, or a platform router
+# that reads whole requests before passing them on, as Heroku's does).
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 
