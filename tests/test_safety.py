@@ -440,14 +440,14 @@ def test_an_interrupted_install_says_the_project_was_created_and_committed(
 ):
     from newproj import cli, install
 
-    def interrupted(project):
+    def interrupted(project, *args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(install, "set_up", interrupted)
     monkeypatch.setenv("HOME", cli_env["HOME"])
     monkeypatch.chdir(workdir)
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["create", "shop", "-y", "--install", "--source", str(fixture_templates)])
+        cli.main(["create", "shop", "-y", "--install", "--trust", "--source", str(fixture_templates)])
     err = capsys.readouterr().err.strip()
     assert exit_.value.code == 130
     assert "nothing was written" not in err and "created and committed" in err and str(workdir / "shop") in err

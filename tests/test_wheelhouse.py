@@ -104,7 +104,7 @@ def test_the_wheelhouse_reads_dependencies_from_the_templates_at_run_time(tmp_pa
 
     root = tmp_path / "templates"
     shutil.copytree(REPO / "templates", root)
-    pyproject = root / "flask-api" / "pyproject.toml.jinja"
+    pyproject = root / "_shared" / "pyproject.toml"  # every template's pyproject extends it
     text = pyproject.read_text()
     pyproject.write_text(
         text.replace("dependencies = [\n", 'dependencies = [\n    "newproj-probe-dependency>=1",\n', 1)
@@ -114,7 +114,9 @@ def test_the_wheelhouse_reads_dependencies_from_the_templates_at_run_time(tmp_pa
     found = wheels.template_requirements("flask-api", str(root))
     assert "newproj-probe-dependency>=1" in found
     assert {"pip", "setuptools"} <= set(found)
-    build = tomllib.loads(text.split("[project]")[0])["build-system"]["requires"]
+    build = tomllib.loads("[build-system]" + text.split("[build-system]")[1].split("[project]")[0])["build-system"][
+        "requires"
+    ]
     assert set(build) <= set(found)
 
 
