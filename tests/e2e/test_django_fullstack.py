@@ -183,7 +183,7 @@ def rendered_path(source: Path, answers: Mapping[str, str]) -> str:
     """Where a template file lands for these answers ("" when the answers leave it out)."""
     parts = []
     for part in source.relative_to(TEMPLATE_DIR).parts:
-        name = jinja2.Template(part).render(package_name=PROJECT, **answers)
+        name = jinja2.Template(part).render(**answers)
         if not name or name == ".jinja":
             return ""
         parts.append(name)
