@@ -106,8 +106,8 @@ def https_proxy(backend_url: str, folder: Path, port: int = 0) -> Iterator[str]:
     `port` picks the proxy's port (0: any free one), for an OpenID provider that must
     know the site's redirect URI before the site starts.
     """
-    host, _, port = backend_url.removeprefix("http://").partition(":")
-    backend = (host, int(port))
+    host, _, backend_port = backend_url.removeprefix("http://").partition(":")
+    backend = (host, int(backend_port))
     cert, key = self_signed_certificate(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
