@@ -15,18 +15,35 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import jwt
 import pytest
 
-from tests.support.harness import fetch, free_port
+from tests.support.harness import fetch
 from tests.support.oidc import Client, OidcProvider, TokenRequestFailed, oidc_provider, tamper
 
-RP_PORT = free_port()
-RP_BASE = f"http://127.0.0.1:{RP_PORT}"
 SERVICE = Client("service", "service-secret")
-WEB = Client("web", "web-secret", redirect_uris=[f"{RP_BASE}/callback"])
 
 
 @pytest.fixture(scope="module")
-def op() -> Iterator[OidcProvider]:
-    with oidc_provider(clients=[SERVICE, WEB], audience="api://default") as provider:
+def relying_party() -> Iterator[RelyingParty]:
+    """A throwaway web app on a loopback port; the provider is started knowing its redirect URI."""
+    app = RelyingParty()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), app.handler())
+    app.base = f"http://127.0.0.1:{server.server_port}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield app
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def op(relying_party: RelyingParty) -> Iterator[OidcProvider]:
+    web = Client(
+        "web",
+        "web-secret",
+        redirect_uris=[relying_party.base + "/callback"],
+        post_logout_redirect_uris=[relying_party.base + "/signed-out"],
+    )
+    with oidc_provider(clients=[SERVICE, web], audience="api://default") as provider:
+        relying_party.op = provider
         yield provider
 
 
@@ -95,8 +112,9 @@ def test_wrong_client_secret_gets_no_token(op: OidcProvider) -> None:
         op.access_token("service", "not-the-secret")
 
 
-def test_authorization_request_without_pkce_is_refused(op: OidcProvider) -> None:
-    query = {"client_id": "web", "redirect_uri": f"{RP_BASE}/callback", "response_type": "code", "scope": "openid"}
+def test_authorization_request_without_pkce_is_refused(op: OidcProvider, relying_party: RelyingParty) -> None:
+    redirect_uri = relying_party.base + "/callback"
+    query = {"client_id": "web", "redirect_uri": redirect_uri, "response_type": "code", "scope": "openid"}
     reply = fetch(op.authorization_endpoint + "?" + urlencode({**query, "state": "s1"}))
     assert reply.status in (302, 303)
     back = parse_qs(urlsplit(reply.headers["location"]).query)
@@ -109,18 +127,26 @@ def test_authorization_request_without_pkce_is_refused(op: OidcProvider) -> None
 class RelyingParty:
     """A throwaway web app: authorization code flow with PKCE (S256), state and nonce."""
 
-    op: OidcProvider
+    base: str = ""
+    op: OidcProvider | None = None
     pending: dict[str, dict[str, str]] = field(default_factory=dict)
     signed_in: dict[str, Any] = field(default_factory=dict)
+    userinfo: dict[str, Any] = field(default_factory=dict)
+    id_token: str = ""
     wrong_verifier_answer: str = ""
+
+    @property
+    def provider(self) -> OidcProvider:
+        assert self.op is not None
+        return self.op
 
     def login_redirect(self) -> str:
         state, nonce, verifier = secrets.token_urlsafe(24), secrets.token_urlsafe(24), secrets.token_urlsafe(48)
         self.pending[state] = {"nonce": nonce, "verifier": verifier}
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         query = {
-            "client_id": WEB.client_id,
-            "redirect_uri": WEB.redirect_uris[0],
+            "client_id": "web",
+            "redirect_uri": self.base + "/callback",
             "response_type": "code",
             "scope": "openid email profile groups",
             "state": state,
@@ -128,60 +154,60 @@ class RelyingParty:
             "code_challenge": challenge,
             "code_challenge_method": "S256",
         }
-        return self.op.authorization_endpoint + "?" + urlencode(query)
+        return self.provider.authorization_endpoint + "?" + urlencode(query)
 
     def callback(self, query: dict[str, list[str]]) -> str:
         if "error" in query:
             return f"error: {query['error'][0]}"
         expected = self.pending.pop(query["state"][0])
-        form = {"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": WEB.redirect_uris[0]}
+        form = {"grant_type": "authorization_code", "code": query["code"][0], "redirect_uri": self.base + "/callback"}
         try:
-            self.op.token_request("web", "web-secret", {**form, "code_verifier": "x" * 43})
+            self.provider.token_request("web", "web-secret", {**form, "code_verifier": "x" * 43})
         except TokenRequestFailed as refused:
             self.wrong_verifier_answer = str(refused)
-        tokens = self.op.token_request("web", "web-secret", {**form, "code_verifier": expected["verifier"]})
-        claims = verify(self.op, tokens["id_token"], WEB.client_id)
+        tokens = self.provider.token_request("web", "web-secret", {**form, "code_verifier": expected["verifier"]})
+        claims = verify(self.provider, tokens["id_token"], "web")
         assert claims["nonce"] == expected["nonce"]
-        self.signed_in = claims
+        bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+        self.userinfo = dict(fetch(self.provider.userinfo_endpoint, headers=bearer).json())  # type: ignore[call-overload]
+        self.signed_in, self.id_token = claims, tokens["id_token"]
         return f"signed in as {claims['email']}"
 
+    def answer(self, path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], str]:
+        if path == "/login":
+            return 302, {"Location": self.login_redirect()}, ""
+        if path == "/signed-out":
+            return 200, {}, "signed out"
+        return 200, {}, self.callback(query)
 
-@pytest.fixture
-def relying_party(op: OidcProvider) -> Iterator[RelyingParty]:
-    app = RelyingParty(op)
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        app = self
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            if url.path == "/login":
-                self.send_response(302)
-                self.send_header("Location", app.login_redirect())
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                status, headers, text = app.answer(url.path, parse_qs(url.query))
+                body = text.encode()
+                self.send_response(status)
+                for name, value in {"Content-Type": "text/plain; charset=utf-8", **headers}.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                return
-            body = app.callback(parse_qs(url.query)).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+                self.wfile.write(body)
 
-        def log_message(self, *args: object) -> None:
-            pass
+            def log_message(self, *args: object) -> None:
+                pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", RP_PORT), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield app
-    server.shutdown()
-    server.server_close()
+        return Handler
 
 
 @pytest.fixture
 def login_screen(op: OidcProvider, relying_party: RelyingParty, browser: Any) -> Iterator[Any]:
     """A fresh browser that asked the relying party to sign in and landed on the provider's login screen."""
+    relying_party.signed_in, relying_party.userinfo = {}, {}
     context = browser.new_context()
     page = context.new_page()
-    page.goto(f"{RP_BASE}/login")
+    page.goto(f"{relying_party.base}/login")
     assert page.url.startswith(op.issuer + "/interaction/")
     yield page
     context.close()
@@ -196,6 +222,31 @@ def test_browser_signs_in_with_code_and_pkce(op: OidcProvider, relying_party: Re
     assert claims["email_verified"] is True
     assert claims["groups"] == ["admin", "staff"]
     assert "invalid_grant" in relying_party.wrong_verifier_answer
+    assert relying_party.userinfo["email"] == "alice@example.com"
+    assert relying_party.userinfo["sub"] == "alice"
+
+
+@pytest.mark.browser
+def test_browser_signs_out_at_the_end_session_endpoint(
+    op: OidcProvider, relying_party: RelyingParty, login_screen: Any
+) -> None:
+    op.browser_sign_in(login_screen)
+    logout = {"id_token_hint": relying_party.id_token, "post_logout_redirect_uri": relying_party.base + "/signed-out"}
+    login_screen.goto(op.end_session_endpoint + "?" + urlencode(logout))
+    op.browser_sign_out(login_screen)
+    assert login_screen.url == relying_party.base + "/signed-out"
+    login_screen.goto(f"{relying_party.base}/login")
+    assert login_screen.get_by_label("Username").count() == 1, "signed out: the provider asks again"
+
+
+@pytest.mark.browser
+def test_denying_consent_sends_access_denied(op: OidcProvider, relying_party: RelyingParty, login_screen: Any) -> None:
+    login_screen.get_by_label("Username").fill("bob")
+    login_screen.get_by_label("Password").fill("bob-password")
+    login_screen.get_by_role("button", name="Sign in").click()
+    login_screen.get_by_role("button", name="Deny").click()
+    login_screen.wait_for_url(relying_party.base + "/callback?*")
+    assert login_screen.text_content("body") == "error: access_denied"
 
 
 @pytest.mark.browser

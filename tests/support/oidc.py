@@ -14,9 +14,12 @@ The server is `tests/support/oidc/server.mjs` (our configuration of the npm pack
         tamper(token)              # same signature, altered payload: must be refused
         op.browser_sign_in(page)   # page is on the provider's login screen (Playwright sync API)
 
-Access tokens are JWTs (RS256, `kid` in the JWKS) with `iss`, `aud` (the audience),
-`exp`, `iat`, `client_id`, `scope`, `jti`; from the client credentials grant their `sub`
-is the client id, from a browser sign-in it is the user's `sub`.
+Access tokens from `access_token()` are JWTs (RS256, `kid` in the JWKS, header typ
+"at+jwt") with `iss`, `aud` (the audience), `exp`, `iat`, `sub` (the client id),
+`client_id`, `scope` (default "api:read api:write", the API's scopes) and `jti`.
+A browser sign-in whose authorization request names no `resource` gets an opaque access
+token that the userinfo endpoint accepts (what mozilla-django-oidc and allauth call); with
+`resource=<audience>` its access token is a JWT for that API instead.
 
 Clients (`Client`):
 - `client_secret=None` makes a public client (`token_endpoint_auth_method="none"`), for
