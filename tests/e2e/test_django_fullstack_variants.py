@@ -3,7 +3,8 @@ proved over HTTP under gunicorn as its Procfile starts it:
 
 - API only (purpose=api: pages=no, admin=no, accounts=none): `/` answers JSON, `/admin/`
   is 404, reads are public and writes refused without a token, the OpenAPI document is
-  public, /health fails while static files are missing.
+  public and Schemathesis (every check) finds nothing against it, /health fails while
+  static files are missing.
 - OpenID Connect (accounts=external): a real Chromium signs in through a real OpenID
   provider (node oidc-provider on loopback) to the production site behind HTTPS.
 """
@@ -21,6 +22,7 @@ from tests.support.django_fullstack_proxy import https_proxy
 from tests.support.django_fullstack_servers import web_process
 from tests.support.harness import bash, fetch, free_port, generate, readme_block, run_bash, serve
 from tests.support.oidc import Client, oidc_provider
+from tests.support.schema_fuzz import run_schemathesis
 
 pytestmark = pytest.mark.e2e
 
@@ -88,6 +90,10 @@ def test_api_only_serves_json_without_pages_or_admin(api_project: Path) -> None:
         assert refused.status == 401
         docs = fetch(base + "/api/docs/", headers=FORWARDED)
         assert docs.status == 200 and "swagger-ui" in docs.text
+
+        # The live document, every Schemathesis check: zero failures.
+        result = run_schemathesis(base, headers=FORWARDED, max_examples=15, time_limit_s=300)
+        assert result.ok, result.report()
 
 
 # OpenID Connect --------------------------------------------------------------------------
