@@ -201,7 +201,9 @@ def test_files_are_copied_verbatim_or_rendered_without_leftovers(plain: Path) ->
             continue
         if source.suffix == ".jinja":
             text = rendered[relative.removesuffix(".jinja")].decode()
-            # GitHub Actions expressions are ${{ ... }}; anything else is leftover Jinja.
+            # GitHub Actions expressions are ${{ ... }}; test_pages.py holds {{ 7*7 }} on
+            # purpose (hostile text); anything else is leftover Jinja.
+            text = text.replace("{{ 7*7 }}", "")
             assert not re.findall(r"(?<!\$)\{\{|\{%|\{#", text), f"{relative} holds Jinja"
         else:
             # Django's own HTML templates among them: copied, never rendered by Copier.
@@ -406,7 +408,7 @@ def check_api(base: str) -> None:
     assert call(base, "/api/products/", headers={"Authorization": f"Basic {basic}"}).status == 401
 
     wrong = call(base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": "not it"})
-    assert wrong.status == 400
+    assert wrong.status == 401
     signed_in = call(base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
     assert signed_in.status == 200
     token = signed_in.json()["token"]
@@ -517,7 +519,7 @@ def test_roles_tokens_and_sign_in_limits_over_http(released: Path) -> None:
         # workers, one database): the guesses keep counting, victim stays locked.
         for _ in range(3):
             for _ in range(9):
-                assert token_answer(base, "victim", "guess").status == 400
+                assert token_answer(base, "victim", "guess").status == 401
             assert token_answer(base, "erin", "erin-Passphrase-8").status == 200
         assert "token" not in token_answer(base, "victim", "victim-Passphrase-8").json()
         assert token_answer(base, "erin", "erin-Passphrase-8").status == 200

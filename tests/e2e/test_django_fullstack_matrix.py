@@ -72,9 +72,7 @@ def render(dest: Path, answers: Mapping[str, str]) -> Path:
 
 def project_files(project: Path) -> set[str]:
     return {
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and ".git" not in path.parts
+        str(path.relative_to(project)) for path in project.rglob("*") if path.is_file() and ".git" not in path.parts
     }
 
 

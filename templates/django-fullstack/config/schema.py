@@ -1,9 +1,28 @@
-"""OpenAPI document tweaks (drf-spectacular POSTPROCESSING_HOOKS).
+"""OpenAPI document tweaks, so the document matches what the API really does.
 
 drf-spectacular describes the successful answer of each operation; the API also
-answers with errors that clients must expect. This hook declares them, so the
-document matches what the API really does.
+answers with errors that clients must expect (declare_error_responses), and some
+operations need no credentials at all (AutoSchema.get_auth).
 """
+
+from drf_spectacular import openapi
+from rest_framework import permissions
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, plus "no credentials needed" where that is true."""
+
+    def get_auth(self):
+        auths = super().get_auth()
+        view_permissions = self.view.get_permissions()
+        anonymous_reads = self.method in permissions.SAFE_METHODS and any(
+            isinstance(p, permissions.DjangoModelPermissionsOrAnonReadOnly)
+            for p in view_permissions
+        )
+        if (not view_permissions or anonymous_reads) and {} not in auths:
+            auths.append({})
+        return auths
+
 
 ERROR_BODY = {
     "application/json": {
