@@ -27,12 +27,16 @@ class AutoSchema(openapi.AutoSchema):
 ERROR_BODY = {
     "application/json": {
         "schema": {
-            "type": "object",
-            "additionalProperties": True,
-            "description": 'Either {"detail": "..."} or the reasons per field.',
+            "description": 'Either {"detail": "..."}, the reasons per field, or a list.',
+            "oneOf": [
+                {"type": "object", "additionalProperties": True},
+                {"type": "array", "items": {"type": "string"}},
+            ],
         }
     }
 }
+# Django and DRF refuse NUL characters in text; the document says so.
+TEXT_WITHOUT_NUL = "^[^\\u0000]*$"
 
 
 def expected_errors(operation):
@@ -55,6 +59,14 @@ def declare_error_responses(result, generator, request, public):
     """Add the error answers to every operation that lacks them."""
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "string" and not schema.keys() & {
+                    "pattern",
+                    "enum",
+                    "format",
+                }:
+                    schema["pattern"] = TEXT_WITHOUT_NUL
             responses = operation.setdefault("responses", {})
             for status, description in expected_errors(operation).items():
                 responses.setdefault(
