@@ -16,16 +16,19 @@ from __future__ import annotations
 import base64
 import difflib
 import html
+import os
 import re
 import secrets
 import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+import jinja2
 import pytest
 import yaml
 
 from tests.support.django_fullstack_proxy import https_proxy
+from tests.support.django_fullstack_servers import silent_database, web_process
 from tests.support.harness import (
     REPO,
     Response,
@@ -113,7 +116,8 @@ def released(project: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return generate(tmp_path_factory.mktemp("plain") / PROJECT, TEMPLATE, {"project_name": PROJECT})
+    answers = {**DJANGO_ANSWERS, "project_name": PROJECT}
+    return generate(tmp_path_factory.mktemp("plain") / PROJECT, TEMPLATE, answers)
 
 
 def committed_files(project: Path) -> dict[str, bytes]:
@@ -175,15 +179,31 @@ def test_only_the_free_text_files_depend_on_the_answers(project: Path, plain: Pa
     assert [line[1:].split(" = ")[0] for line in settings_diff] == ["SITE_DESCRIPTION"] * 2
 
 
+def rendered_path(source: Path, answers: Mapping[str, str]) -> str:
+    """Where a template file lands for these answers ("" when the answers leave it out)."""
+    parts = []
+    for part in source.relative_to(TEMPLATE_DIR).parts:
+        name = jinja2.Template(part).render(**answers)
+        if not name or name == ".jinja":
+            return ""
+        parts.append(name)
+    return "/".join(parts)
+
+
 def test_files_are_copied_verbatim_or_rendered_without_leftovers(plain: Path) -> None:
     rendered = committed_files(plain)
+    answers = yaml.safe_load((plain / ".copier-answers.yml").read_text(encoding="utf-8"))
     for source in TEMPLATE_DIR.rglob("*"):
         if not source.is_file() or "{{ _copier_conf" in source.name:
             continue
-        relative = str(source.relative_to(TEMPLATE_DIR)).replace("{{ package_name }}", PROJECT)
+        relative = rendered_path(source, answers)
+        if not relative:
+            continue
         if source.suffix == ".jinja":
             text = rendered[relative.removesuffix(".jinja")].decode()
-            # GitHub Actions expressions are ${{ ... }}; anything else is leftover Jinja.
+            # GitHub Actions expressions are ${{ ... }}; test_pages.py holds {{ 7*7 }} on
+            # purpose (hostile text); anything else is leftover Jinja.
+            text = text.replace("{{ 7*7 }}", "")
             assert not re.findall(r"(?<!\$)\{\{|\{%|\{#", text), f"{relative} holds Jinja"
         else:
             # Django's own HTML templates among them: copied, never rendered by Copier.
@@ -343,8 +363,8 @@ def call(
 
 def check_site(base: str) -> None:
     """Health, HTTPS handling, security headers, escaped free text, static files, the API."""
-    health = fetch(base + "/health")
-    assert (health.status, health.json()) == (200, {"status": "ok", "database": "ok"})
+    health = fetch(base + "/health", headers={"Host": "10.0.3.7:8000"})  # a platform probe
+    assert (health.status, health.json()) == (200, {"status": "ok", "database": "ok", "static": "ok"})
 
     plain_http = fetch(base + "/")
     assert plain_http.status == 301
@@ -360,7 +380,7 @@ def check_site(base: str) -> None:
     assert "script-src 'self'" in home.headers["content-security-policy"]
     assert html.escape(HOSTILE_DESCRIPTION).replace("\n", "<br>") in home.text
     assert "<script>alert" not in home.text
-    assert fetch(base + "/health", headers={"Host": "evil.example"}).status == 400
+    assert call(base, "/", headers={"Host": "evil.example"}).status == 400
 
     check_static_files(base, home.text)
     check_api(base)
@@ -388,7 +408,7 @@ def check_api(base: str) -> None:
     assert call(base, "/api/products/", headers={"Authorization": f"Basic {basic}"}).status == 401
 
     wrong = call(base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": "not it"})
-    assert wrong.status == 400
+    assert wrong.status == 401
     signed_in = call(base, "/api/auth/token/", "POST", json_body={"username": ADMIN_USER, "password": ADMIN_PASSWORD})
     assert signed_in.status == 200
     token = signed_in.json()["token"]
@@ -458,6 +478,70 @@ def test_the_same_on_postgresql(project: Path, postgres: object) -> None:
     assert "Stored in PostgreSQL" in rows
     assert "0001_initial" in rows
     assert f"('{ADMIN_USER}', True)" in rows
+
+
+# Attacks and faults, under gunicorn ------------------------------------------------
+
+
+def make_user(project: Path, username: str, password: str, env: Mapping[str, str]) -> None:
+    code = (
+        "from django.contrib.auth import get_user_model; "
+        f"get_user_model().objects.create_user({username!r}, f'{username}@example.com', {password!r})"
+    )
+    bash(project, f".venv/bin/python manage.py shell --no-imports -c {shell_quote(code)}", env)
+
+
+def token_answer(base: str, username: str, password: str) -> Response:
+    return call(base, "/api/auth/token/", "POST", json_body={"username": username, "password": password})
+
+
+def test_roles_tokens_and_sign_in_limits_over_http(released: Path) -> None:
+    """Writes need a token; a role without the permission gets 403; a lockout holds."""
+    env = production_env()
+    for name in ("erin", "victim"):
+        make_user(released, name, f"{name}-Passphrase-8", env)
+    with serve(released, env) as base:
+        product = {"name": "Role test", "sku": f"role-{secrets.token_hex(3)}", "price": "2.00"}
+        assert call(base, "/api/products/", "POST", json_body=product).status == 401
+        token = token_answer(base, "erin", "erin-Passphrase-8").json()["token"]
+        assert call(base, "/api/products/", token=token).status == 200
+        assert call(base, "/api/products/", "POST", token, product).status == 403
+        code = (
+            "from django.contrib.auth.models import Group, Permission; "
+            "from django.contrib.auth import get_user_model; "
+            "erin = get_user_model().objects.get(username='erin'); "
+            "erin.groups.add(Group.objects.get(name='Editors'))"
+        )
+        bash(released, f".venv/bin/python manage.py shell --no-imports -c {shell_quote(code)}", env)
+        assert call(base, "/api/products/", "POST", token, product).status == 201
+
+        # 27 guesses at victim's password, a good sign-in of erin after every 9 (two
+        # workers, one database): the guesses keep counting, victim stays locked.
+        for _ in range(3):
+            for _ in range(9):
+                assert token_answer(base, "victim", "guess").status == 401
+            assert token_answer(base, "erin", "erin-Passphrase-8").status == 200
+        assert "token" not in token_answer(base, "victim", "victim-Passphrase-8").json()
+        assert token_answer(base, "erin", "erin-Passphrase-8").status == 200
+
+
+def test_the_procfile_never_runs_in_debug_with_the_env_file_present(released: Path) -> None:
+    assert "DEBUG" not in os.environ  # the probe needs DEBUG unset, as on a server
+    dotenv = (released / ".env").read_text(encoding="utf-8")
+    assert "SECRET_KEY=" in dotenv
+    env = {key: value for key, value in production_env().items() if key != "DEBUG"}
+    with serve(released, env) as base:
+        missing = call(base, "/nope")
+        assert missing.status == 404
+        assert "URLconf" not in missing.text and "Traceback" not in missing.text
+
+
+def test_health_gives_up_on_a_database_that_never_answers(released: Path) -> None:
+    with silent_database() as url, web_process(released, production_env(DATABASE_URL=url)) as base:
+        # DATABASE_CONNECT_TIMEOUT (5 s) ends the wait long before gunicorn's 25 s.
+        health = fetch(base + "/health", timeout=20)
+        assert health.status == 503
+        assert health.json()["database"] == "unavailable"
 
 
 # In a browser --------------------------------------------------------------------
@@ -564,10 +648,6 @@ def test_admin_create_then_read_through_the_api(page: object, site: str, tmp_pat
 @pytest.mark.browser
 def test_the_api_docs_render_from_this_site_alone(page: object, site: str) -> None:
     page.goto("/api/docs/")
-    assert "/accounts/login/" in page.url  # signed-in people only
-    page.fill("#id_username", ADMIN_USER)
-    page.fill("#id_password", ADMIN_PASSWORD)
-    page.click("button[type=submit]")
     page.wait_for_selector(".swagger-ui .info .title")
     assert page.url.endswith("/api/docs/")
     assert page.locator(".swagger-ui .info .title").inner_text().startswith(f"{PROJECT} API")
@@ -599,4 +679,51 @@ def test_pages_sign_in_and_out(page: object, site: str) -> None:
     assert page.locator("nav >> text=Sign in").is_visible()
     page.goto("/dashboard/")
     assert "/accounts/login/" in page.url
+    assert page.problems == []
+
+
+def console_mail(project: Path) -> str:
+    """What the running site printed, where its console e-mail backend writes."""
+    return "".join(log.read_text(errors="replace") for log in sorted(project.glob(".serve-*.log")))
+
+
+@pytest.mark.browser
+def test_sign_up_reset_the_password_by_e_mail_and_stay_out_of_the_admin(
+    page: object, site: str, released: Path
+) -> None:
+    page.goto("/accounts/signup/")
+    page.fill("#id_username", "carol")
+    page.fill("#id_email", "carol@example.com")
+    page.fill("#id_password1", "First-passphrase-31")
+    page.fill("#id_password2", "First-passphrase-31")
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1 >> text=Dashboard")
+    assert "Hello, carol" in page.content()
+
+    # Signed in, but not staff: the admin asks for a staff account.
+    page.goto(f"/{ADMIN_PATH}")
+    assert "/login/" in page.url
+    assert page.locator("#site-name").count() == 1 and "Site administration" not in page.title()
+
+    page.goto("/")
+    page.click("text=Sign out")
+    page.wait_for_url(site + "/")
+    page.goto("/accounts/password_reset/")
+    page.fill("#id_email", "carol@example.com")
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1 >> text=Check your e-mail")
+    links = re.findall(r"https://127\.0\.0\.1:\d+/accounts/reset/\S+/", console_mail(released))
+    assert links, console_mail(released)[-3000:]
+    assert links[-1].startswith(site)
+    page.goto(links[-1])
+    page.fill("#id_new_password1", "Second-passphrase-47")
+    page.fill("#id_new_password2", "Second-passphrase-47")
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1 >> text=Password changed")
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "carol")
+    page.fill("#id_password", "Second-passphrase-47")
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1 >> text=Dashboard")
     assert page.problems == []

@@ -100,14 +100,18 @@ def _serve_one(conn: socket.socket, address: str, context: ssl.SSLContext, backe
 
 
 @contextlib.contextmanager
-def https_proxy(backend_url: str, folder: Path) -> Iterator[str]:
-    """Serve https://127.0.0.1:PORT in front of backend_url (http://127.0.0.1:PORT)."""
-    host, _, port = backend_url.removeprefix("http://").partition(":")
-    backend = (host, int(port))
+def https_proxy(backend_url: str, folder: Path, port: int = 0) -> Iterator[str]:
+    """Serve https://127.0.0.1:PORT in front of backend_url (http://127.0.0.1:PORT).
+
+    `port` picks the proxy's port (0: any free one), for an OpenID provider that must
+    know the site's redirect URI before the site starts.
+    """
+    host, _, backend_port = backend_url.removeprefix("http://").partition(":")
+    backend = (host, int(backend_port))
     cert, key = self_signed_certificate(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    listener = socket.create_server(("127.0.0.1", 0))
+    listener = socket.create_server(("127.0.0.1", port))
     listener.settimeout(0.2)
     stopping = threading.Event()
 

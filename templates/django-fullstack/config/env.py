@@ -2,6 +2,7 @@
 
 import os
 import re
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -48,7 +49,51 @@ def database_config(url):
     """
     url = re.sub(r"^postgres(ql)?(\+psycopg2?)?://", "postgresql://", url.strip())
     try:
-        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as error:
         message = f"DATABASE_URL is not a usable database URL: {error}"
         raise SettingsError(message) from None
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Give up on a server that does not answer instead of hanging a worker.
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
+    return config
+
+
+# Environment variables that only the platforms named here set, and whose router
+# always sits in front of the app, ending HTTPS and writing X-Forwarded-*.
+PLATFORM_MARKERS = {
+    "DYNO": "Heroku",
+    "RENDER": "Render",
+    "FLY_APP_NAME": "Fly.io",
+    "RAILWAY_ENVIRONMENT": "Railway",
+}
+
+
+def on_a_platform():
+    """True when running on a platform whose router always fronts the app."""
+    return any(os.environ.get(name) for name in PLATFORM_MARKERS)
+
+
+def smtp_config(url):
+    """Split an EMAIL_URL into host, port, user, password, STARTTLS and SSL flags.
+
+    smtp://host:25, smtp+tls://user:password@host:587 (STARTTLS) and
+    smtps://user:password@host:465 (TLS from the start) are understood.
+    """
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"smtp", "smtp+tls", "smtps"} or not parts.hostname:
+        raise SettingsError(
+            "EMAIL_URL must look like smtp+tls://user:password@smtp.example.com:587"
+            f" (schemes: smtp, smtp+tls, smtps), not {parts.scheme or url!r}."
+        )
+    use_ssl = parts.scheme == "smtps"
+    default_port = {"smtp": 25, "smtp+tls": 587, "smtps": 465}[parts.scheme]
+    return (
+        parts.hostname,
+        parts.port or default_port,
+        unquote(parts.username or ""),
+        unquote(parts.password or ""),
+        parts.scheme == "smtp+tls",
+        use_ssl,
+    )

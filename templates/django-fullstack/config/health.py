@@ -1,0 +1,72 @@
+"""GET /health for platform probes and load balancers.
+
+It runs first in MIDDLEWARE, before anything reads the Host header or redirects to
+HTTPS: probes send the instance's own address (Host: 10.0.3.7:8000) over plain HTTP.
+It says 200 only when the site can really serve: the database answers within a few
+seconds, and in production the collected static files are there.
+"""
+
+import logging
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+from django.db import DatabaseError, connection, transaction
+from django.http import HttpResponseNotAllowed, JsonResponse
+from django.utils.cache import add_never_cache_headers
+
+logger = logging.getLogger(__name__)
+
+HEALTH_PATH = "/health"
+# Milliseconds a health query may take on PostgreSQL; connecting is bounded by
+# DATABASE_CONNECT_TIMEOUT (see config/env.py).
+STATEMENT_TIMEOUT_MS = 3000
+
+
+def database_answers():
+    """One round trip to the database, bounded in time."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true)",
+                    [str(STATEMENT_TIMEOUT_MS)],
+                )
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("Health check: the database did not answer")
+        return False
+    return True
+
+
+def static_files_collected():
+    """False when production static files are missing (collectstatic not run)."""
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return True
+    return staticfiles_storage.exists(staticfiles_storage.manifest_name)
+
+
+def health_report():
+    """The status code and body of /health."""
+    checks = {
+        "database": "ok" if database_answers() else "unavailable",
+        "static": "ok" if static_files_collected() else "missing",
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    return (200 if healthy else 503), {"status": "ok" if healthy else "error", **checks}
+
+
+class HealthCheckMiddleware:
+    """Answer /health itself; pass every other request on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path != HEALTH_PATH:
+            return self.get_response(request)
+        if request.method not in {"GET", "HEAD"}:
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        status, body = health_report()
+        response = JsonResponse(body, status=status)
+        add_never_cache_headers(response)
+        return response

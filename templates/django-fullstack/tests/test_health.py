@@ -1,0 +1,53 @@
+import pytest
+from django.db import OperationalError
+
+from config import health
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_the_database_and_static_files(client):
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "static": "ok"}
+    assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_health_answers_any_host_over_plain_http(client, settings):
+    # Platform probes use the instance's address and plain HTTP.
+    settings.ALLOWED_HOSTS = ["example.com"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/health", headers={"Host": "10.0.3.7:8000"})
+    assert response.status_code == 200
+    assert client.get("/", headers={"Host": "10.0.3.7:8000"}).status_code == 400
+
+
+class UnreachableDatabase:
+    vendor = "postgresql"
+
+    def cursor(self):
+        raise OperationalError("connection refused")
+
+
+def test_health_is_503_when_the_database_is_down(client, monkeypatch):
+    monkeypatch.setattr(health, "connection", UnreachableDatabase())
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+def test_health_is_503_when_static_files_were_not_collected(client, settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        },
+    }
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "database": "ok", "static": "missing"}
+
+
+def test_health_only_answers_reads(client):
+    assert client.post("/health").status_code == 405
