@@ -25,19 +25,20 @@ from typing import Any
 import pytest
 from markupsafe import escape
 
-from tests.support.flask_webapp import PROJECT, last_link, project_for, serve_on
+from tests.support.flask_webapp import (
+    HOSTILE_AUTHOR,
+    HOSTILE_DESCRIPTION,
+    PROJECT,
+    last_link,
+    project_for,
+    serve_on,
+)
 from tests.support.harness import bash, committed_text, fetch, free_port, procfile_command, run_procfile
 from tests.support.oidc import Client, oidc_provider
 from tests.support.services import PostgresServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-HOSTILE_DESCRIPTION = (
-    'It\'s "quoted" \\ back\\slash {{ 7*7 }} {% raw %} x {% endraw %} {% if %}\n'
-    "<script>alert('x')</script> <img src=x onerror=alert(1)> ''' \"\"\" \\u0022 \\\" "
-    "ends with a backslash \\"
-)
-HOSTILE_AUTHOR = 'O\'Brien "Bob" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co, Ltd'
 PASSWORD = "correct horse battery staple"  # noqa: S105 (a made-up test user)
 NEW_PASSWORD = "a whole new password"  # noqa: S105
 HOSTILE_NEXT = [
@@ -62,8 +63,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 @pytest.fixture(scope="module")
 def rich(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.getbasetemp() / "flask-webapp-hostile"
-    return project_for("roles-admin-many-years", root, description=HOSTILE_DESCRIPTION, author_name=HOSTILE_AUTHOR)
+    return project_for("roles-admin-many-years", tmp_path_factory.getbasetemp() / "flask-webapp")
 
 
 @pytest.fixture
@@ -158,6 +158,7 @@ def test_pages_headers_and_escaping_over_http(served: tuple[str, Path, dict[str,
     assert "default-src 'self'" in home.headers["content-security-policy"]
     assert home.headers["x-frame-options"] == "DENY"
     assert str(escape(HOSTILE_DESCRIPTION)) in home.text and "<script>" not in home.text
+    assert str(escape(HOSTILE_AUTHOR)) in home.text and "<b>Zo" not in home.text
     for url, status in [("/projects/", 302), ("/reports", 302), ("/admin/", 302), ("/nope", 404)]:
         assert fetch(base + url).status == status, url
     no_token = fetch(base + "/auth/login", "POST", data=b"email=a%40b.c&password=x", headers=FORM)

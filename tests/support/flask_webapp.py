@@ -23,6 +23,13 @@ from .harness import (
 )
 
 PROJECT = "demo_site"
+# Free text that must never break the project or reach a page unescaped.
+HOSTILE_DESCRIPTION = (
+    'It\'s "quoted" \\ back\\slash {{ 7*7 }} {% raw %} x {% endraw %} {% if %}\n'
+    "<script>alert('x')</script> <img src=x onerror=alert(1)> ''' \"\"\" \\u0022 \\\" "
+    "ends with a backslash \\"
+)
+HOSTILE_AUTHOR = 'O\'Brien "Bob" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co, Ltd'
 TEMPLATE = "flask-webapp"
 # One factor at a time from the learning default (accounts=login, admin=no, data=few,
 # lifespan=short), plus the rich and the bare ends of the range.
@@ -34,6 +41,8 @@ VARIANTS: dict[str, dict[str, str]] = {
         "admin": "yes",
         "data": "many",
         "lifespan": "years",
+        "description": HOSTILE_DESCRIPTION,
+        "author_name": HOSTILE_AUTHOR,
     },
     "external-few": {"purpose": "website", "accounts": "external", "stack_control": "yes", "admin": "no"},
     "none-none": {"purpose": "website", "accounts": "none", "admin": "no", "data": "none"},
