@@ -29,11 +29,20 @@ from tests.support.flask_webapp import (
     HOSTILE_AUTHOR,
     HOSTILE_DESCRIPTION,
     PROJECT,
+    VARIANTS,
     last_link,
     project_for,
     serve_on,
 )
-from tests.support.harness import bash, committed_text, fetch, free_port, procfile_command, run_procfile
+from tests.support.harness import (
+    bash,
+    committed_text,
+    fetch,
+    free_port,
+    generate,
+    procfile_command,
+    run_procfile,
+)
 from tests.support.oidc import Client, oidc_provider
 from tests.support.services import PostgresServer
 
@@ -107,6 +116,16 @@ def test_no_copier_syntax_is_left_and_no_secret_is_committed(rich: Path) -> None
             assert not COPIER_LEFTOVER.search(text), f"{name} still holds template syntax"
     assert "flask db heads" in files[".github/workflows/ci.yml"]
     assert "If a template update brings a migration" in files["README.md"]
+
+
+def test_only_the_free_text_files_depend_on_the_free_text(rich: Path, tmp_path: Path) -> None:
+    free_text = {"description", "author_name"}
+    answers = {k: v for k, v in VARIANTS["roles-admin-many-years"].items() if k not in free_text}
+    plain = generate(tmp_path / PROJECT, "flask-webapp", {"project_name": PROJECT, **answers})
+    hostile_files, plain_files = committed_text(rich), committed_text(plain)
+    assert hostile_files.keys() == plain_files.keys()
+    differing = {name for name in plain_files if plain_files[name] != hostile_files[name]}
+    assert differing <= {"README.md", "pyproject.toml", ".copier-answers.yml", f"{PROJECT}/config.py"}
 
 
 @pytest.mark.parametrize("process", ["web", "release"])
