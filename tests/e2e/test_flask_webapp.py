@@ -319,9 +319,12 @@ def test_a_real_browser_signs_in_through_the_openid_provider(
         bash(project, procfile_command(project, "release"), env)
         with serve_on(project, port, env):
             page = context.new_page()
+            requested: list[str] = []
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(base + "/projects/")
             assert page.url.startswith(op.issuer)
-            authorize = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)
+            to_provider = [url for url in requested if url.startswith(op.authorization_endpoint)]
+            authorize = urllib.parse.parse_qs(urllib.parse.urlsplit(to_provider[0]).query)
             op.browser_sign_in(page, "alice")
             assert page.url == base + "/projects/"
             assert "alice@example.com" in page.locator("header").inner_text()
