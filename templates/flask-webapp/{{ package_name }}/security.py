@@ -1,8 +1,14 @@
-"""Redirect targets and response headers."""
+"""Redirect targets, proxy trust, health probes and response headers."""
 
+import ipaddress
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+HEALTH_PATH = "/health"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -44,9 +50,75 @@ def add_security_headers(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         # Browsers ignore HSTS over plain HTTP, so it is only sent over HTTPS.
         if request.is_secure and app.config["HSTS_SECONDS"] > 0:
             max_age = app.config["HSTS_SECONDS"]
             headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
         return response
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxyFix:
+    """Read X-Forwarded-For and -Proto only from a request a trusted proxy sent.
+
+    One hop is trusted (the last address the proxy appended), and only when the
+    connection itself comes from one of the proxy networks: a visitor who reaches the
+    app directly writes whatever forwarded headers they like, and they are ignored.
+    """
+
+    def __init__(self, app: Any, networks: Iterable[str]) -> None:
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=1, x_proto=1)
+        self.networks: list[Network] = [
+            ipaddress.ip_network(net, strict=False) for net in networks
+        ]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.is_trusted(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+    def is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+
+def trust_the_proxy(app: Flask) -> None:
+    """Behind a proxy (BEHIND_PROXY), believe the forwarded headers it sends."""
+    if app.config["BEHIND_PROXY"]:
+        proxy = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = proxy  # type: ignore[method-assign]
+
+
+class HealthProbeHost:
+    """Let /health answer whatever Host header a probe sends.
+
+    Platforms and load balancers probe the instance address (10.0.3.7:8000), which
+    TRUSTED_HOSTS rightly refuses for pages. /health shows nothing private, so for
+    it alone the Host header is replaced with a trusted one before Flask checks it.
+    """
+
+    def __init__(self, app: Any, host: str) -> None:
+        self.app = app
+        self.host = host
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO") == HEALTH_PATH:
+            environ = {**environ, "HTTP_HOST": self.host}
+        return self.app(environ, start_response)
+
+
+def welcome_health_probes(app: Flask) -> None:
+    """Install HealthProbeHost when the app restricts host names."""
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if hosts:
+        probe = HealthProbeHost(app.wsgi_app, hosts[0].lstrip("."))
+        app.wsgi_app = probe  # type: ignore[method-assign]

@@ -1,0 +1,114 @@
+"""flask-webapp, one answer at a time: every answer set in the matrix renders, sets up as its
+README says, passes its own tests, ruff (and mypy where lifespan=years), and its migrations
+match its models. What each answer must bring is checked on the files themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.support.flask_webapp import PROJECT, VARIANTS, project_for
+from tests.support.harness import bash, committed_text, readme_block
+
+pytestmark = pytest.mark.e2e
+
+# What each variant must (True) or must not (False) contain, by committed path.
+EXPECTED_FILES: dict[str, dict[str, bool]] = {
+    "login-few": {
+        f"{PROJECT}/auth/views.py": True,
+        f"{PROJECT}/projects/views.py": True,
+        f"{PROJECT}/admin.py": False,
+        f"{PROJECT}/roles.py": False,
+        "migrations/versions/0003_tasks.py": False,
+        ".github/dependabot.yml": False,
+    },
+    "roles-admin-many-years": {
+        f"{PROJECT}/roles.py": True,
+        f"{PROJECT}/admin.py": True,
+        "migrations/versions/0003_tasks.py": True,
+        ".github/dependabot.yml": True,
+    },
+    "external-few": {
+        f"{PROJECT}/auth/oidc.py": True,
+        f"{PROJECT}/auth/views.py": False,
+        f"{PROJECT}/mail.py": False,
+    },
+    "none-none": {
+        f"{PROJECT}/auth/__init__.py": False,
+        f"{PROJECT}/models.py": False,
+        "migrations/env.py": False,
+        f"{PROJECT}/admin.py": False,
+    },
+    "staff-only": {
+        f"{PROJECT}/admin.py": True,
+        f"{PROJECT}/auth/views.py": True,
+        f"{PROJECT}/templates/auth/register.html": False,
+        f"{PROJECT}/projects/views.py": False,
+    },
+    "login-no-data": {
+        f"{PROJECT}/auth/views.py": True,
+        f"{PROJECT}/projects/views.py": False,
+        "migrations/versions/0001_users.py": True,
+        "migrations/versions/0002_projects.py": False,
+    },
+}
+DEPENDENCIES = {
+    "none-none": {"flask-sqlalchemy": False, "flask-login": False, "flask-admin": False, "authlib": False},
+    "external-few": {"authlib": True, "flask-limiter": False},
+    "roles-admin-many-years": {"flask-admin": True, "mypy": True},
+    "staff-only": {"flask-admin": True, "flask-login": True},
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def variant(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    name = str(request.param)
+    return name, project_for(name, tmp_path_factory.getbasetemp() / "flask-webapp")
+
+
+def has_database(files: dict[str, str]) -> bool:
+    return "migrations/env.py" in files
+
+
+def test_the_answers_bring_their_files_and_dependencies(variant: tuple[str, Path]) -> None:
+    name, project = variant
+    files = committed_text(project)
+    for path, present in EXPECTED_FILES[name].items():
+        assert (path in files) is present, f"{name}: {path} should {'' if present else 'not '}be there"
+    dependencies = files["pyproject.toml"].split("[tool.setuptools")[0]
+    for package, present in DEPENDENCIES.get(name, {}).items():
+        assert (f'"{package}' in dependencies) is present, f"{name}: {package}"
+    release = "release:" in files["Procfile"]
+    assert release is has_database(files)
+    assert ("sqlalchemy" in dependencies) is has_database(files)
+
+
+def test_its_own_tests_and_linters_pass(variant: tuple[str, Path]) -> None:
+    name, project = variant
+    output = bash(project, readme_block(project, "Tests"))
+    summary = re.search(r"(\d+) passed(.*) in ([\d.]+)s", output)
+    assert summary, output
+    assert "failed" not in summary[2] and "error" not in summary[2] and "skipped" not in summary[2]
+    assert "All checks passed!" in output
+    assert "already formatted" in output
+    if VARIANTS[name].get("lifespan") == "years":
+        assert "Success: no issues found" in output
+
+
+def test_migrations_match_the_models(variant: tuple[str, Path]) -> None:
+    _, project = variant
+    if not has_database(committed_text(project)):
+        assert "flask db" not in (project / "README.md").read_text(encoding="utf-8")
+        return
+    output = bash(project, f".venv/bin/flask --app {PROJECT} db check")
+    assert "No new upgrade operations detected" in output
+    heads = bash(project, f".venv/bin/flask --app {PROJECT} db heads")
+    assert heads.count("(head)") == 1
+
+
+def test_setup_and_tests_leave_the_git_tree_clean(variant: tuple[str, Path]) -> None:
+    _, project = variant
+    assert bash(project, "git status --porcelain") == ""
