@@ -44,4 +44,6 @@ python_packages
 node_packages
 # Generated projects install their own dependencies with pip, as their README says.
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-exec .venv/bin/python -m pytest "$@"
+# One pytest worker per core; a test file stays on one worker, so its module fixtures
+# (a generated project, a server) are made once. Pass -n 0 to run in one process.
+exec .venv/bin/python -m pytest -n "${NEWPROJ_TEST_WORKERS:-2}" --dist loadfile "$@"
