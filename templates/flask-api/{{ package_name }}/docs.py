@@ -4,6 +4,8 @@ The OpenAPI document itself is at /openapi.json; APIFlask builds it from the
 routes, their input and output schemas and their auth.
 """
 
+from typing import Any
+
 from apiflask import APIFlask
 from flask import Blueprint
 from swagger_ui_bundle import swagger_ui_path
@@ -28,3 +30,13 @@ def init_app(app: APIFlask) -> None:
     )
     app.config["DOCS_FAVICON"] = f"{ASSETS_URL}/favicon-32x32.png"
     app.register_blueprint(bp)
+    app.spec_processor(require_request_bodies)
+
+
+def require_request_bodies(spec: dict[str, Any]) -> dict[str, Any]:
+    """Every JSON body a view reads is required (without one the answer is 415)."""
+    for operations in spec["paths"].values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["requestBody"]["required"] = True
+    return spec

@@ -4,7 +4,7 @@ from typing import Any
 
 from apiflask import APIFlask, abort
 from apiflask.exceptions import HTTPError
-from flask import request
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -71,8 +71,9 @@ def field_errors(detail: Any) -> dict[str, Any]:
 
 
 def check_json_body() -> None:
-    """Refuse bodies that are not JSON, and JSON too deep to parse, up front."""
-    if request.method not in BODY_METHODS or not has_body():
+    """Where a view reads a JSON body, refuse anything else, and JSON too deep
+    to parse, before the view's input validation sees it."""
+    if request.method not in BODY_METHODS or not reads_json_body():
         return
     if not request.is_json:
         abort(415, "Send the body as JSON with Content-Type: application/json.")
@@ -82,7 +83,7 @@ def check_json_body() -> None:
         abort(400, "The JSON body is nested too deeply.")
 
 
-def has_body() -> bool:
-    return bool(request.content_length) or "chunked" in request.headers.get(
-        "Transfer-Encoding", ""
-    )
+def reads_json_body() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    # APIFlask's @input records the body schema in the view's _spec.
+    return bool(getattr(view, "_spec", {}).get("body"))
