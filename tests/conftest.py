@@ -1,4 +1,4 @@
-"""Shared fixtures: real PostgreSQL and headless Chromium, started once per session."""
+"""Shared fixtures: real PostgreSQL, Redis and headless Chromium, started once per session."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from pathlib import Path
 import pytest
 
 from tests.support.fixtures import template_root
-from tests.support.services import PostgresServer, chromium, postgres_server
+from tests.support.services import PostgresServer, RedisServer, chromium, postgres_server, redis_server
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     with postgres_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[RedisServer]:
+    with redis_server() as server:
         yield server
 
 

@@ -13,6 +13,9 @@ system_packages() {
     command -v unshare >/dev/null || need+=(util-linux)
     [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
+    command -v redis-server >/dev/null || need+=(redis-server)
+    command -v node >/dev/null || need+=(nodejs)
+    command -v npm >/dev/null || need+=(npm)
     [ ${#need[@]} -eq 0 ] && return 0
     echo "installing system packages: ${need[*]}"
     local sudo=""
@@ -27,8 +30,17 @@ python_packages() {
     uv pip install --quiet --python .venv/bin/python -e ".[test]"
 }
 
+# The test OpenID provider (tests/support/oidc/): exactly the locked npm packages.
+node_packages() {
+    local dir=tests/support/oidc
+    [ -d "$dir/node_modules/oidc-provider" ] && return 0
+    echo "installing the test OpenID provider's npm packages"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
 system_packages
 python_packages
+node_packages
 # Generated projects install their own dependencies with pip, as their README says.
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 exec .venv/bin/python -m pytest "$@"

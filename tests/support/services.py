@@ -1,4 +1,4 @@
-"""Real services for tests: a throwaway PostgreSQL cluster and headless Chromium."""
+"""Real services for tests: throwaway PostgreSQL and Redis servers, and headless Chromium."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .harness import free_port
+from .harness import free_port, stop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -125,6 +126,87 @@ def postgres_server() -> Iterator[PostgresServer]:
     server = PostgresServer()
     server.start()
     try:
+        yield server
+    finally:
+        server.stop()
+
+
+class RedisServer:
+    """Debian's redis-server in a temporary folder on 127.0.0.1, with a password and no persistence."""
+
+    databases = 64
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server not found: install Debian's 'redis-server' package")
+        self.binary = binary
+        self.root = Path(tempfile.mkdtemp(prefix="newproj-redis-"))
+        self.port = free_port()
+        self.password = secrets.token_urlsafe(12)
+        self.url = f"redis://:{self.password}@127.0.0.1:{self.port}/0"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._databases = 0
+
+    def start(self) -> None:
+        config = self.root / "redis.conf"
+        config.write_text(
+            f"bind 127.0.0.1\nport {self.port}\ndir {self.root}\nrequirepass {self.password}\n"
+            f'save ""\nappendonly no\ndatabases {self.databases}\nprotected-mode yes\n'
+            'daemonize no\nlogfile ""\n'
+        )
+        with (self.root / "log").open("wb") as log:
+            self._proc = subprocess.Popen(
+                [self.binary, str(config)], cwd=self.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self._wait_until_ready()
+
+    def cli(self, *args: str) -> str:
+        """Run one redis-cli command against this server (with its password); return what it printed."""
+        result = subprocess.run(
+            ["redis-cli", "-h", "127.0.0.1", "-p", str(self.port), "--no-auth-warning", "-a", self.password, *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    def _wait_until_ready(self, timeout: float = 20) -> None:
+        assert self._proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self._proc.returncode}:\n{self.log()}")
+            with contextlib.suppress(subprocess.SubprocessError):
+                if self.cli("PING") == "PONG":
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer PING within {timeout} s:\n{self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+    def new_database(self) -> str:
+        """The URL of a database number nobody else in this session uses (1..63)."""
+        self._databases += 1
+        if self._databases >= self.databases:
+            raise RuntimeError(f"only {self.databases - 1} Redis databases per server")
+        return f"redis://:{self.password}@127.0.0.1:{self.port}/{self._databases}"
+
+    def stop(self) -> None:
+        if self._proc is not None:
+            stop(self._proc, grace=10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    """A Redis server for the duration of the block; `.url` and `.new_database()` give URLs."""
+    server = RedisServer()
+    try:
+        server.start()
         yield server
     finally:
         server.stop()

@@ -1,0 +1,175 @@
+"""Unfriendly and plural traffic on loopback: slow clients, and N app instances behind one address.
+
+    from tests.support.traffic import serve_instances, slow_clients
+
+    with slow_clients("127.0.0.1", port, n=50) as held:   # slowloris: half-sent requests
+        assert fetch(base + "/health").status == 200     # workers still answer others
+        assert held.waiting() == 50                      # ... while every slow one is held open
+
+    with serve_instances(project, n=2, env={"DATABASE_URL": db, "REDIS_URL": url}) as cluster:
+        cluster.url          # "http://127.0.0.1:PORT": a round-robin TCP proxy
+        cluster.instances    # each instance's own base URL, in proxy order
+
+`serve_instances` starts the Procfile's web process n times (each on its own free port, like
+`harness.serve`), waits for each one's health URL, and puts `round_robin_proxy` in front:
+each new TCP connection goes to the next instance, so two requests on two connections reach
+two different processes. Everything listens on 127.0.0.1 and stops when the block ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import cycle
+from pathlib import Path
+
+from .harness import serve
+
+
+class SlowClients:
+    """n sockets that each sent the start of a request and keep trickling one header line."""
+
+    def __init__(self, host: str, port: int, n: int, interval: float) -> None:
+        self.address = (host, port)
+        self.interval = interval
+        self.sockets: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+        for index in range(n):
+            sock = socket.create_connection(self.address, timeout=5)
+            sock.sendall(f"GET /?slow={index} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: slow\r\n".encode())
+            self.sockets.append(sock)
+        self._thread.start()
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(self.interval):
+            for sock in self.sockets:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"X-Still-Typing: 1\r\n")
+
+    def waiting(self) -> int:
+        """How many are still connected with no answer yet (the server neither replied nor closed)."""
+        count = 0
+        for sock in self.sockets:
+            sock.setblocking(False)
+            try:
+                sock.recv(1, socket.MSG_PEEK)  # an answer, or b"" once closed: no longer held
+            except BlockingIOError:
+                count += 1
+            except OSError:
+                pass
+            finally:
+                sock.setblocking(True)
+        return count
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+@contextlib.contextmanager
+def slow_clients(host: str, port: int, n: int, interval: float = 1.0) -> Iterator[SlowClients]:
+    """Open n slowloris connections to host:port for the duration of the block."""
+    if host not in ("127.0.0.1", "localhost"):
+        raise ValueError(f"tests only send traffic to loopback, not {host}")
+    clients = SlowClients(host, port, n, interval)
+    try:
+        yield clients
+    finally:
+        clients.close()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            target.sendall(data)
+    with contextlib.suppress(OSError):
+        target.shutdown(socket.SHUT_WR)
+
+
+class RoundRobinProxy:
+    """A TCP proxy on 127.0.0.1 handing each new connection to the next backend in turn."""
+
+    def __init__(self, backends: Sequence[tuple[str, int]]) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = int(self.listener.getsockname()[1])
+        self._stop = threading.Event()
+        self._next = cycle(backends)
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            with self._lock:
+                backend = next(self._next)
+            threading.Thread(target=self._connect, args=(client, backend), daemon=True).start()
+
+    def _connect(self, client: socket.socket, backend: tuple[str, int]) -> None:
+        try:
+            upstream = socket.create_connection(backend, timeout=10)
+        except OSError:
+            client.close()
+            return
+        upstream.settimeout(None)
+        with self._lock:
+            self._open.update((client, upstream))
+        back = threading.Thread(target=_pump, args=(upstream, client), daemon=True)
+        back.start()
+        _pump(client, upstream)
+        back.join()
+        with self._lock:
+            self._open.difference_update((client, upstream))
+        client.close()
+        upstream.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.listener.close()
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def round_robin_proxy(backends: Sequence[tuple[str, int]]) -> Iterator[RoundRobinProxy]:
+    """Listen on a free loopback port and forward connections to the backends in turn."""
+    proxy = RoundRobinProxy(backends)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
+
+
+@dataclass(frozen=True)
+class Cluster:
+    url: str
+    instances: list[str]
+
+
+@contextlib.contextmanager
+def serve_instances(
+    project: Path, n: int = 2, env: Mapping[str, str] | None = None, process: str = "web", health: str = "/health"
+) -> Iterator[Cluster]:
+    """Run n copies of a Procfile process (same env) behind one round-robin loopback address."""
+    with contextlib.ExitStack() as stack:
+        instances = [stack.enter_context(serve(project, env, process, health)) for _ in range(n)]
+        backends = [("127.0.0.1", int(url.rsplit(":", 1)[1])) for url in instances]
+        proxy = stack.enter_context(round_robin_proxy(backends))
+        yield Cluster(f"http://127.0.0.1:{proxy.port}", instances)
