@@ -13,7 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 BODY_ERRORS = [400, 413, 415]
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
-HTTP_ERROR_SCHEMA = {
+HTTP_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "status": {"type": "integer"},
@@ -22,7 +22,7 @@ HTTP_ERROR_SCHEMA = {
     },
     "required": ["status", "error", "message"],
 }
-VALIDATION_ERROR_SCHEMA = {
+VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         **HTTP_ERROR_SCHEMA["properties"],

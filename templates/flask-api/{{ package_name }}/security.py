@@ -30,7 +30,7 @@ class HostCheckedRequest(Request):
 
     allowed_hosts: list[str] | None = None
 
-    @property  # type: ignore[override]
+    @property
     def trusted_hosts(self) -> list[str] | None:
         if self.path in ANY_HOST_PATHS:
             return None
