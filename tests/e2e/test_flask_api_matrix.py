@@ -17,7 +17,6 @@ Expensive proofs (gunicorn from the Procfile, HTTP, schemathesis with every chec
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +44,10 @@ SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_w
 def projects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Each answer set rendered (lazily set up by `project`)."""
     root = tmp_path_factory.mktemp("flask-api-matrix")
-    return {name: generate(root / name / PROJECT, "flask-api", {"project_name": PROJECT, **answers})
-            for name, answers in MATRIX.items()}
+    return {
+        name: generate(root / name / PROJECT, "flask-api", {"project_name": PROJECT, **answers})
+        for name, answers in MATRIX.items()
+    }
 
 
 _ready: set[Path] = set()
@@ -88,15 +89,20 @@ def test_data_none_has_no_sql_layer_at_all(projects: dict[str, Path]) -> None:
 
 def test_a_user_store_only_when_accounts_need_one(projects: dict[str, Path]) -> None:
     dest = projects["userstore"]
-    tables = re.findall(r'create_table\(\s*"(\w+)"', "".join(
-        path.read_text() for path in (dest / "migrations" / "versions").glob("*.py")))
+    tables = re.findall(
+        r'create_table\(\s*"(\w+)"',
+        "".join(path.read_text() for path in (dest / "migrations" / "versions").glob("*.py")),
+    )
     assert sorted(tables) == ["tokens", "users"]
     assert "users" in (dest / "README.md").read_text() and "data=none" in (dest / "README.md").read_text()
 
 
 def test_serving_workers_do_not_import_alembic(projects: dict[str, Path]) -> None:
     dest = project(projects, "login")
-    code = f"import sys\nfrom {PROJECT} import create_app\ncreate_app()\nprint(sorted(m for m in sys.modules if m.startswith(('alembic', 'flask_migrate'))))"
+    code = (
+        f"import sys\nfrom {PROJECT} import create_app\ncreate_app()\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('alembic', 'flask_migrate'))))"
+    )
     assert python(dest, code, {"SECRET_KEY": "x"}).strip().endswith("[]")
 
 
@@ -132,7 +138,15 @@ def test_roles_on_postgresql_under_gunicorn(projects: dict[str, Path], postgres:
         assert fetch(base + "/health", headers={"Host": "10.0.3.7:8000"}).status == 200
         for path in ("/api/notes/2147483648", "/api/notes/99999999999999999999999"):
             assert fetch(base + path).status == 404
-        assert fetch(base + "/api/notes", "POST", data=b'{"title": "a\\u0000b"}', headers={**admin, "Content-Type": "application/json"}).status == 422
+        assert (
+            fetch(
+                base + "/api/notes",
+                "POST",
+                data=b'{"title": "a\\u0000b"}',
+                headers={**admin, "Content-Type": "application/json"},
+            ).status
+            == 422
+        )
         docs = fetch(base + "/docs")
         assert docs.status == 200 and not re.search(r'(?:src|href)="(?:https?:)?//', docs.text)
         result = run_schemathesis(base, schema_path="/openapi.json", headers=admin, max_examples=15, time_limit_s=240)
@@ -184,5 +198,7 @@ def test_oidc_tokens_from_the_real_provider(projects: dict[str, Path]) -> None:
             assert created.status == 201
             expired = op.expired_access_token("svc", "svc-secret")
             for bad in (tamper(good), expired, good + "x"):
-                assert_refused(fetch(base + "/api/notes", "POST", {"title": "t"}, headers={"Authorization": f"Bearer {bad}"}), 401)
+                assert_refused(
+                    fetch(base + "/api/notes", "POST", {"title": "t"}, headers={"Authorization": f"Bearer {bad}"}), 401
+                )
             assert_refused(fetch(base + "/api/notes", "POST", {"title": "t"}), 401)
