@@ -40,6 +40,8 @@ HOSTILE_AUTHOR = 'O\'Brien "Bob" \\ {{ 7*7 }} {% raw %}\n<b>Zoë</b> & co'
 # Files that carry the free text; every other file must be the same for any answers.
 FREE_TEXT_FILES = {"README.md", "pyproject.toml", ".copier-answers.yml"}
 MIGRATION_HEAD = "6a52331bc077"
+# The notes API without sign-in (the default purpose would bring accounts).
+ANSWERS = {"project_name": PROJECT, "purpose": "api", "accounts": "none", "data": "few"}
 
 COMPILE_AND_IMPORT = f"""
 import importlib, pathlib, pkgutil
@@ -64,7 +66,7 @@ with psycopg.connect(os.environ["DATABASE_URL"]) as db:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The generated project, set up with the README's own commands."""
     answers = {
-        "project_name": PROJECT,
+        **ANSWERS,
         "description": HOSTILE_DESCRIPTION,
         "author_name": HOSTILE_AUTHOR,
     }
@@ -77,7 +79,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same project with the default free text (rendered, never set up)."""
     dest = tmp_path_factory.mktemp("flask-api-plain") / PROJECT
-    return generate(dest, "flask-api", {"project_name": PROJECT})
+    return generate(dest, "flask-api", ANSWERS)
 
 
 def test_only_the_free_text_files_depend_on_the_answers(project: Path, plain: Path) -> None:
@@ -158,7 +160,7 @@ def check_api(base: str) -> None:
 
     invalid = fetch(base + "/api/notes", "POST", {"body": "no title"})
     assert_json_error(invalid, 422)
-    assert body(invalid)["fields"] == {"title": ["This field is required."]}
+    assert body(invalid)["fields"] == {"title": ["Missing data for required field."]}
 
     assert fetch(url, "DELETE").status == 204
     assert_json_error(fetch(url), 404)
@@ -168,7 +170,8 @@ def check_api(base: str) -> None:
     assert "POST" in wrong_method.headers["allow"]
     malformed = fetch(base + "/api/notes", "POST", data=b"{oops", headers={"Content-Type": "application/json"})
     assert_json_error(malformed, 400)
-    assert_json_error(fetch(base + "/health", headers={"Host": "evil.example"}), 400)
+    assert_json_error(fetch(base + "/", headers={"Host": "evil.example"}), 400)
+    assert fetch(base + "/health", headers={"Host": "10.0.3.7:8000"}).status == 200
 
 
 def test_gunicorn_from_the_procfile_serves_the_api_on_sqlite(project: Path) -> None:

@@ -1,7 +1,12 @@
-"""Proxy handling and the security headers every response gets."""
+"""Host checks, proxy handling and the security headers every response gets."""
 
-from flask import Flask, Response, current_app
+from typing import Any
+
+from flask import Flask, Request, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+# Platform and load-balancer probes call these by the instance's own address.
+ANY_HOST_PATHS = frozenset({"/health"})
 
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -9,13 +14,40 @@ HEADERS = {
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
-    # A JSON API loads nothing, so nothing is allowed.
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
     "Cache-Control": "no-store",
 }
+# A JSON API loads nothing, so nothing is allowed.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+# The docs page runs Swagger UI from this server only (its start-up script is inline).
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self'"
+    " 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'"
+)
+
+
+class HostCheckedRequest(Request):
+    """A request whose Host must be one of TRUSTED_HOSTS, except on ANY_HOST_PATHS."""
+
+    allowed_hosts: list[str] | None = None
+
+    @property
+    def trusted_hosts(self) -> list[str] | None:
+        if self.path in ANY_HOST_PATHS:
+            return None
+        return self.allowed_hosts
+
+    @trusted_hosts.setter
+    def trusted_hosts(self, value: Any) -> None:
+        """Flask sets this from its own TRUSTED_HOSTS, which stays None here."""
 
 
 def init_app(app: Flask) -> None:
+    # Flask checks its own TRUSTED_HOSTS on every path, so the list moves here.
+    hosts = app.config["TRUSTED_HOSTS"]
+    app.config["TRUSTED_HOSTS"] = None
+    app.request_class = type(
+        "AppRequest", (HostCheckedRequest,), {"allowed_hosts": list(hosts)}
+    )
     if app.config.get("BEHIND_PROXY"):
         # Trust exactly one proxy hop for the client address and the scheme.
         # Only safe when every request really comes through that proxy.
@@ -26,6 +58,10 @@ def init_app(app: Flask) -> None:
 def add_security_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    docs = request.endpoint == "openapi.docs"
+    response.headers.setdefault(
+        "Content-Security-Policy", DOCS_POLICY if docs else API_POLICY
+    )
     max_age = current_app.config.get("HSTS_MAX_AGE", 0)
     if max_age:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
