@@ -136,12 +136,13 @@ def gather(
         if echo is not None:
             echo(f"Reading {name}'s dependencies (every answer variant)")
         result.requirements[name] = template_requirements(name, source)
-    union = sorted({req for reqs in result.requirements.values() for req in reqs})
+    # One resolution per template: the starters may pin different versions of a shared package.
     with _pip() as pip:
         for target in chosen:
-            if echo is not None:
-                echo(f"Downloading {len(union)} requirements for {target.label()}")
-            _download(pip, folder, union, target)
+            for name, wanted in result.requirements.items():
+                if echo is not None:
+                    echo(f"Downloading {len(wanted)} requirements of {name} for {target.label()}")
+                _download(pip, folder, wanted, target)
     result.wheels = len(list(folder.glob("*.whl")))
     return result
 

@@ -8,6 +8,7 @@ seconds, and in production the collected static files are there.
 
 import logging
 
+from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
@@ -40,7 +41,8 @@ def database_answers():
 
 def static_files_collected():
     """False when production static files are missing (collectstatic not run)."""
-    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+    # In development (DEBUG) runserver serves static files from the apps themselves.
+    if settings.DEBUG or not isinstance(staticfiles_storage, ManifestFilesMixin):
         return True
     return staticfiles_storage.exists(staticfiles_storage.manifest_name)
 

@@ -49,5 +49,21 @@ def test_health_is_503_when_static_files_were_not_collected(client, settings, tm
     assert response.json() == {"status": "error", "database": "ok", "static": "missing"}
 
 
+def test_health_in_development_needs_no_collected_static_files(
+    client, settings, tmp_path
+):
+    # runserver with DEBUG serves static files from the apps: nothing to collect.
+    settings.DEBUG = True
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        },
+    }
+    response = client.get("/health")
+    assert response.status_code == 200
+
+
 def test_health_only_answers_reads(client):
     assert client.post("/health").status_code == 405
