@@ -421,6 +421,14 @@ def servers(project: Path, template: str, scratch: Path) -> tuple[Server, Server
     source = MINIMAL_FLASK if FRAMEWORK[template] == "flask" else MINIMAL_DJANGO
     (minimal / "minimal_app.py").write_text(source, encoding="utf-8")
     shutil.copy(project / "gunicorn.conf.py", minimal / "gunicorn.conf.py")
+    if FRAMEWORK[template] == "django":
+        # As a deploy does: production serves the collected, hashed static files.
+        subprocess.run(
+            [str(project / ".venv" / "bin" / "python"), "manage.py", "collectstatic", "--noinput"],
+            cwd=project,
+            check=True,
+            capture_output=True,
+        )
     generated = Server("generated", project, procfile(project, "web"), project)
     return generated, Server("minimal", minimal, "gunicorn -c gunicorn.conf.py minimal_app:app", project)
 
