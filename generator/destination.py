@@ -235,6 +235,8 @@ def _release(dest: Path, root: Path | None, made: list[Path], locked: bool) -> N
         shutil.rmtree(root, ignore_errors=True)
     if locked:
         (dest / LOCK).unlink(missing_ok=True)
+    # An interrupt can land between writing the lock's draft and the try that removes it.
+    (dest / f"{LOCK}.{os.getpid()}").unlink(missing_ok=True)
     _remove_empty(made)
 
 
