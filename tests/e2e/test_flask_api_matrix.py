@@ -120,9 +120,10 @@ def assert_refused(response: Any, status: int) -> None:
 def test_roles_on_postgresql_under_gunicorn(projects: dict[str, Path], postgres: PostgresServer) -> None:
     dest = project(projects, "roles")
     env = {"DATABASE_URL": postgres.new_database()}
+    # The project's own suite honours DATABASE_URL, on PostgreSQL, in a database of its own
+    # (it builds and drops its schema, migrations included, as a CI job would).
+    bash(dest, ".venv/bin/python -m pytest -q -p no:cacheprovider", {"DATABASE_URL": postgres.new_database()})
     bash(dest, procfile_command(dest, "release"), env)
-    # The project's own suite honours DATABASE_URL, on PostgreSQL, and cleans up after itself.
-    bash(dest, ".venv/bin/python -m pytest -q -p no:cacheprovider", env)
     for name, role in (("ada", "admin"), ("bob", "member")):
         run_bash(dest, f".venv/bin/flask --app {PROJECT} users create {name} --role {role} --password pw-{name}", env)
     with serve(dest, env) as base:
