@@ -163,42 +163,56 @@ def unsatisfied(requirements: tuple[str, ...], lock_text: str) -> list[str]:
     return problems
 
 
-def problems(templates: Path) -> list[str]:
-    """Offline: what is missing, stale or out of date among the lock files."""
-    found = []
+def _walk(templates: Path) -> Iterator[tuple[str, set[str], str, DependencySet, Path]]:
+    """Every (template, its set keys, key, dependency set, lock path) the answers can need."""
     for template in locked_templates(templates):
         sets = dependency_sets(templates, template)
         for key, dependencies in sets.items():
-            path = lock_path(templates, template, key)
-            if not path.exists():
-                found.append(f"{template}: no lock for {', '.join(dependencies.requirements)}")
-                continue
-            text = path.read_text(encoding="utf-8")
-            if recorded_requirements(text) != dependencies.requirements:
-                found.append(f"{path.relative_to(templates)} was locked for other requirements")
-            found += [
-                f"{path.relative_to(templates)} does not satisfy {line}"
-                for line in unsatisfied(dependencies.requirements, text)
-            ]
-        stale = {p.stem for p in (templates / LOCKS / template).glob("*.txt")} - set(sets)
-        found += [f"{LOCKS}/{template}/{key}.txt is used by no answer set" for key in sorted(stale)]
+            yield template, set(sets), key, dependencies, lock_path(templates, template, key)
+
+
+def _stale(templates: Path, wanted: Mapping[str, set[str]]) -> list[Path]:
+    """Lock files that no answer set of their template uses any more."""
+    return [
+        old
+        for template, keys in wanted.items()
+        for old in sorted((templates / LOCKS / template).glob("*.txt"))
+        if old.stem not in keys
+    ]
+
+
+def problems(templates: Path) -> list[str]:
+    """Offline: what is missing, stale or out of date among the lock files."""
+    found = []
+    wanted: dict[str, set[str]] = {}
+    for template, keys, _key, dependencies, path in _walk(templates):
+        wanted[template] = keys
+        if not path.exists():
+            found.append(f"{template}: no lock for {', '.join(dependencies.requirements)}")
+            continue
+        text = path.read_text(encoding="utf-8")
+        if recorded_requirements(text) != dependencies.requirements:
+            found.append(f"{path.relative_to(templates)} was locked for other requirements")
+        found += [
+            f"{path.relative_to(templates)} does not satisfy {line}"
+            for line in unsatisfied(dependencies.requirements, text)
+        ]
+    found += [f"{old.relative_to(templates)} is used by no answer set" for old in _stale(templates, wanted)]
     return found
 
 
 def relock(templates: Path) -> list[Path]:
     """Compile a lock for every dependency set that lacks an up-to-date one; drop stale ones."""
     written = []
-    for template in locked_templates(templates):
-        sets = dependency_sets(templates, template)
-        for key, dependencies in sets.items():
-            path = lock_path(templates, template, key)
-            if path.exists() and recorded_requirements(path.read_text(encoding="utf-8")) == dependencies.requirements:
-                continue
-            compile_lock(dependencies, path)
-            written.append(path)
-        for old in (templates / LOCKS / template).glob("*.txt"):
-            if old.stem not in sets:
-                old.unlink()
+    wanted: dict[str, set[str]] = {}
+    for template, keys, _key, dependencies, path in _walk(templates):
+        wanted[template] = keys
+        if path.exists() and recorded_requirements(path.read_text(encoding="utf-8")) == dependencies.requirements:
+            continue
+        compile_lock(dependencies, path)
+        written.append(path)
+    for old in _stale(templates, wanted):
+        old.unlink()
     return written
 
 
