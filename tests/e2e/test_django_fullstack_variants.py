@@ -6,7 +6,9 @@ proved over HTTP under gunicorn as its Procfile starts it:
   public and Schemathesis (every check) finds nothing against it, /health fails while
   static files are missing.
 - OpenID Connect (accounts=external): a real Chromium signs in through a real OpenID
-  provider (node oidc-provider on loopback) to the production site behind HTTPS.
+  provider (node oidc-provider on loopback) to the production site behind HTTPS, and
+  the API takes writes with an access token that provider issues while refusing an
+  altered or expired one (checked against the provider's published keys) with 401.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import pytest
 from tests.support.django_fullstack_proxy import https_proxy
 from tests.support.django_fullstack_servers import web_process
 from tests.support.harness import bash, fetch, free_port, generate, readme_block, run_bash, serve
-from tests.support.oidc import Client, oidc_provider
+from tests.support.oidc import Client, OidcProvider, oidc_provider, tamper
 from tests.support.schema_fuzz import run_schemathesis
 
 pytestmark = pytest.mark.e2e
 
 TEMPLATE = "django-fullstack"
 PROJECT = "shop"
+API_AUDIENCE = "https://shop.example/api"
+ROBOT = Client("robot", "robot-secret", redirect_uris=[])
 FORWARDED = {"X-Forwarded-Proto": "https"}
 
 
@@ -108,27 +112,34 @@ def oidc_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def oidc_site(oidc_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
-    """The production site behind HTTPS, registered at a real OpenID provider."""
+def oidc_site(oidc_project: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, OidcProvider, str]]:
+    """The production site behind HTTPS, registered at a real OpenID provider.
+
+    Yields the HTTPS address, the provider, and the gunicorn address behind the proxy.
+    """
     port = free_port()
     site = f"https://127.0.0.1:{port}"
     secret = secrets.token_urlsafe(16)
     # mozilla-django-oidc sends the client secret in the token request's body.
     redirect_uris = [f"{site}/accounts/oidc/callback/"]
     client = Client("shop", secret, redirect_uris, token_endpoint_auth_method="client_secret_post")  # noqa: S106
-    with oidc_provider(clients=[client]) as op:
-        env = production_env(OIDC_ISSUER=op.issuer, OIDC_CLIENT_ID="shop", OIDC_CLIENT_SECRET=secret)
+    with oidc_provider(clients=[client, ROBOT], audience=API_AUDIENCE) as op:
+        env = production_env(
+            OIDC_ISSUER=op.issuer, OIDC_CLIENT_ID="shop", OIDC_CLIENT_SECRET=secret, OIDC_AUDIENCE=API_AUDIENCE
+        )
         with (
             serve(oidc_project, env) as backend,
             https_proxy(backend, tmp_path_factory.mktemp("tls"), port=port) as base,
         ):
             assert base == site
-            yield site, op
+            yield site, op, backend
 
 
 @pytest.mark.browser
-def test_a_browser_signs_in_through_the_openid_provider(browser: object, oidc_site: tuple[str, object]) -> None:
-    site, op = oidc_site
+def test_a_browser_signs_in_through_the_openid_provider(
+    browser: object, oidc_site: tuple[str, OidcProvider, str]
+) -> None:
+    site, op, _ = oidc_site
     context = browser.new_context(ignore_https_errors=True, base_url=site)
     page = context.new_page()
     try:
@@ -148,3 +159,34 @@ def test_a_browser_signs_in_through_the_openid_provider(browser: object, oidc_si
         assert after.headers["location"].startswith("/accounts/login/")
     finally:
         context.close()
+
+
+def test_the_api_takes_the_providers_tokens_and_refuses_altered_or_expired_ones(
+    oidc_site: tuple[str, OidcProvider, str],
+) -> None:
+    _, op, backend = oidc_site
+    products = backend + "/api/products/"
+
+    def post(name: str, token: str | None) -> object:
+        headers = {**FORWARDED, **({"Authorization": f"Bearer {token}"} if token else {})}
+        return fetch(products, "POST", {"name": name, "sku": name.lower(), "price": "9.50"}, headers=headers)
+
+    token = op.access_token(ROBOT.client_id, "robot-secret", audience=API_AUDIENCE)
+    created = post("Kettle", token)
+    assert created.status == 201, created.text
+    assert created.json()["created_by"] == "oidc-robot"
+
+    # No credentials: 401 with the scheme to use, as the OpenAPI document declares.
+    anonymous = post("Teapot", None)
+    assert anonymous.status == 401 and anonymous.headers["www-authenticate"].startswith("Bearer")
+    document = fetch(backend + "/openapi.json", headers=FORWARDED).json()
+    scheme = document["components"]["securitySchemes"]["oidcBearer"]
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    assert "401" in document["paths"]["/api/products/"]["post"]["responses"]
+
+    expired = op.expired_access_token(ROBOT.client_id, "robot-secret", audience=API_AUDIENCE)
+    for bad in (tamper(token), expired, token + "x"):
+        refused = post("Teapot", bad)
+        assert refused.status == 401, (bad, refused.text)
+    names = [p["name"] for p in fetch(products, headers=FORWARDED).json()["results"]]
+    assert names == ["Kettle"]

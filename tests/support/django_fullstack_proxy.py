@@ -17,6 +17,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+from .harness import accepting
+
 HEAD_LIMIT = 64 * 1024
 DROPPED = {
     "connection",
@@ -111,25 +113,9 @@ def https_proxy(backend_url: str, folder: Path, port: int = 0) -> Iterator[str]:
     cert, key = self_signed_certificate(folder)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    listener = socket.create_server(("127.0.0.1", port))
-    listener.settimeout(0.2)
-    stopping = threading.Event()
 
-    def accept_loop() -> None:
-        while not stopping.is_set():
-            try:
-                conn, peer = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=_serve_one, args=(conn, peer[0], context, backend), daemon=True).start()
+    def handle(conn: socket.socket, address: str) -> None:
+        threading.Thread(target=_serve_one, args=(conn, address, context, backend), daemon=True).start()
 
-    thread = threading.Thread(target=accept_loop, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stopping.set()
-        thread.join(timeout=5)
-        listener.close()
+    with accepting(port, handle) as bound:
+        yield f"https://127.0.0.1:{bound}"

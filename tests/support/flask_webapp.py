@@ -7,20 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import re
-import subprocess
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from .harness import (
-    free_port,
-    generate,
-    procfile_command,
-    project_env,
-    readme_block,
-    run_bash,
-    stop,
-    wait_for,
-)
+from .harness import generate, readme_block, run_bash, run_server
 
 PROJECT = "demo_site"
 # Free text that must never break the project or reach a page unescaped.
@@ -68,29 +58,12 @@ def serve_on(
     project: Path, port: int | None = None, env: Mapping[str, str] | None = None
 ) -> Iterator[tuple[str, Path]]:
     """The Procfile's web process on 127.0.0.1:port; yields its base URL and its log file."""
-    port = port or free_port()
-    settings = {"PORT": str(port), "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}", **(env or {})}
-    log = project / f".serve-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            ["bash", "-c", f"exec {procfile_command(project, 'web')}"],
-            cwd=project,
-            env=project_env(project, settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/health", proc, log)
-        yield base, log
-    finally:
-        stop(proc)
-        log.unlink(missing_ok=True)
+    with run_server(project, env, port=port) as server:
+        yield server.base, server.log
 
 
 def last_link(log: Path, base: str) -> str:
     """The newest link the app e-mailed (printed to the console, so in the server's log)."""
     links = re.findall(rf"^({re.escape(base)}/\S+)$", log.read_text(encoding="utf-8"), re.MULTILINE)
     assert links, f"no e-mailed link in the server's output:\n{log.read_text()[-3000:]}"
-    return links[-1]
+    return str(links[-1])

@@ -10,10 +10,11 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,17 +177,76 @@ def wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float 
     raise AssertionError(f"{url} never answered 200 (last: {last}):\n{log.read_text()[-6000:]}")
 
 
+@dataclass
+class Server:
+    """A running Procfile process: its base URL and the file its output goes to."""
+
+    base: str
+    log: Path
+
+
 @contextlib.contextmanager
-def serve(
+def accepting(port: int, handle: Callable[[socket.socket, str], None]) -> Iterator[int]:
+    """Listen on 127.0.0.1:port (0: a free one) and hand each connection, with the
+    client's address, to `handle` on a background thread; yield the port, stop after."""
+    listener = socket.create_server(("127.0.0.1", port))
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def accept_loop() -> None:
+        while not stopping.is_set():
+            try:
+                conn, peer = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            handle(conn, peer[0])
+
+    thread = threading.Thread(target=accept_loop, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stopping.set()
+        thread.join(timeout=5)
+        listener.close()
+
+
+def gunicorn_env(host: str, port: int, env: Mapping[str, str] | None) -> dict[str, str]:
+    """`env` plus the port settings a Procfile's web process reads."""
+    return {"PORT": str(port), "GUNICORN_CMD_ARGS": f"--bind {host}:{port}", **(env or {})}
+
+
+def wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
+    """Wait until host:port accepts connections, failing early if the server process dies."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited with {proc.returncode}:\n{log.read_text()[-6000:]}")
+        with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=1):
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"server never listened on {host}:{port}:\n{log.read_text()[-6000:]}")
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def run_server(
     project: Path,
     env: Mapping[str, str] | None = None,
     process: str = "web",
-    health: str = "/health",
+    health: str | None = "/health",
     host: str = "127.0.0.1",
-) -> Iterator[str]:
-    """Start the Procfile's web process on a free loopback port; yield its base URL."""
-    port = free_port()
-    server_env = {"PORT": str(port), "GUNICORN_CMD_ARGS": f"--bind {host}:{port}", **(env or {})}
+    port: int | None = None,
+) -> Iterator[Server]:
+    """Start a Procfile process on host:port (a free port unless given) and stop it after.
+
+    Ready once `health` answers 200; with `health=None`, once the port accepts
+    connections (for probes that expect an unhealthy site).
+    """
+    port = port or free_port()
+    server_env = gunicorn_env(host, port, env)
     log = project / f".serve-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -199,11 +259,27 @@ def serve(
         )
     base = f"http://{host}:{port}"
     try:
-        wait_for(base + health, proc, log)
-        yield base
+        if health is None:
+            wait_for_port(host, port, proc, log)
+        else:
+            wait_for(base + health, proc, log)
+        yield Server(base, log)
     finally:
         stop(proc)
         log.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def serve(
+    project: Path,
+    env: Mapping[str, str] | None = None,
+    process: str = "web",
+    health: str = "/health",
+    host: str = "127.0.0.1",
+) -> Iterator[str]:
+    """Start the Procfile's web process on a free loopback port; yield its base URL."""
+    with run_server(project, env, process, health, host) as server:
+        yield server.base
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 15) -> None:
@@ -228,8 +304,7 @@ def run_procfile(
     project: Path, process: str, env: Mapping[str, str] | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run one Procfile process to completion on a free loopback port; return what it did."""
-    port = free_port()
-    settings = {"PORT": str(port), "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}", **(env or {})}
+    settings = gunicorn_env("127.0.0.1", free_port(), env)
     return subprocess.run(
         ["bash", "-c", f"exec {procfile_command(project, process)}"],
         cwd=project,

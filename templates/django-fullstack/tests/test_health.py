@@ -36,7 +36,9 @@ def test_health_is_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "unavailable"
 
 
-def test_health_is_503_when_static_files_were_not_collected(client, settings, tmp_path):
+@pytest.fixture
+def nothing_collected(settings, tmp_path):
+    """Production's static files storage, with an empty STATIC_ROOT."""
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
@@ -44,23 +46,19 @@ def test_health_is_503_when_static_files_were_not_collected(client, settings, tm
             "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         },
     }
+
+
+@pytest.mark.usefixtures("nothing_collected")
+def test_health_is_503_when_static_files_were_not_collected(client):
     response = client.get("/health")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "ok", "static": "missing"}
 
 
-def test_health_in_development_needs_no_collected_static_files(
-    client, settings, tmp_path
-):
+@pytest.mark.usefixtures("nothing_collected")
+def test_health_in_development_needs_no_collected_static_files(client, settings):
     # runserver with DEBUG serves static files from the apps: nothing to collect.
     settings.DEBUG = True
-    settings.STATIC_ROOT = tmp_path
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        },
-    }
     response = client.get("/health")
     assert response.status_code == 200
 

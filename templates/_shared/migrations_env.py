@@ -1,19 +1,22 @@
+"""Alembic's environment, as Flask-Migrate sets it up: the app supplies the
+database URL and the models' metadata."""
+
 import logging
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
 
-# The Alembic Config object, giving access to the values in alembic.ini.
 config = context.config
 
-# Set up Python logging from alembic.ini.
-fileConfig(config.config_file_name)
+# Log as alembic.ini says, without silencing loggers the app already made.
+fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 # Flask-Migrate stores the Flask-SQLAlchemy object; its engine and metadata come
 # from the running app, so DATABASE_URL decides which database is migrated.
 target_db = current_app.extensions["migrate"].db
+# ConfigParser treats % as interpolation, so it is escaped.
 config.set_main_option(
     "sqlalchemy.url",
     target_db.engine.url.render_as_string(hide_password=False).replace("%", "%%"),
@@ -21,7 +24,7 @@ config.set_main_option(
 
 
 def run_migrations_offline():
-    """Write the migration SQL to standard output instead of running it (--sql)."""
+    """Emit SQL for the migrations without a database connection."""
     url = config.get_main_option("sqlalchemy.url")
     context.configure(url=url, target_metadata=target_db.metadata, literal_binds=True)
 
@@ -30,9 +33,9 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    """Run the migrations against the database."""
+    """Run the migrations on a connection to the database."""
 
-    # Do not write an empty migration file when the models did not change.
+    # `flask db migrate` writes no empty revision when the models did not change.
     def process_revision_directives(context, revision, directives):
         if getattr(config.cmd_opts, "autogenerate", False):
             script = directives[0]
