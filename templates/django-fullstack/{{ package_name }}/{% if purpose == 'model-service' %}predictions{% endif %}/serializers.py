@@ -44,11 +44,17 @@ class BatchSerializer(serializers.Serializer):
 
 
 class PredictionSerializer(serializers.Serializer):
-    label = serializers.CharField(help_text="The most likely class.")
-    probabilities = serializers.DictField(
-        child=serializers.FloatField(), help_text="Every class's probability."
-    )
-    model = serializers.CharField(help_text="The name of the model that answered.")
+    """One prediction: the most likely class, and every class's probability."""
+
+    def get_fields(self):
+        # Declared here: a class attribute named label would hide Field.label.
+        return {
+            "label": serializers.CharField(help_text="The most likely class."),
+            "probabilities": serializers.DictField(
+                child=serializers.FloatField(), help_text="Every class's probability."
+            ),
+            "model": serializers.CharField(help_text="The model that answered."),
+        }
 
 
 class BatchPredictionSerializer(serializers.Serializer):
