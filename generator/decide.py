@@ -163,7 +163,8 @@ SIGNALS: tuple[Signal, ...] = (
 TIE_REASON = "Nothing tips the balance, so the smaller framework is the easier start."
 
 # What each template gives, per features.md: the answers (key, value) it cannot honour.
-# Every template takes any accounts and any data; only flask-api lacks pages, and with them an admin.
+# Every template takes any accounts, any data and any purpose (purpose=model-service brings
+# POST /api/predict to all three); only flask-api lacks pages, and with them an admin.
 CANNOT_GIVE: Mapping[str, frozenset[tuple[str, str]]] = {
     "flask-api": frozenset({("pages", "yes"), ("admin", "yes")}),
     "flask-webapp": frozenset(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import re
 
 import pytest
@@ -151,13 +152,18 @@ def test_default_purpose_is_website():
 
 def asked_features(answers: dict[str, str]) -> set[str]:
     """What features.md says a template must then contain (accounts and data: every template has them)."""
-    return {f"{key}=yes" for key in ("pages", "admin") if answers[key] == "yes"}
+    asked = {f"{key}=yes" for key in ("pages", "admin") if answers[key] == "yes"}
+    if answers["purpose"] == "model-service":
+        asked.add("purpose=model-service")
+    return asked
 
 
+# What each template renders; test_every_template_serves_predictions_for_model_service proves
+# the purpose=model-service entries against the templates themselves.
 TEMPLATE_FEATURES = {
-    "flask-api": set(),
-    "flask-webapp": {"pages=yes", "admin=yes"},
-    "django-fullstack": {"pages=yes", "admin=yes"},
+    "flask-api": {"purpose=model-service"},
+    "flask-webapp": {"pages=yes", "admin=yes", "purpose=model-service"},
+    "django-fullstack": {"pages=yes", "admin=yes", "purpose=model-service"},
 }
 
 
@@ -174,6 +180,34 @@ def test_every_recommendation_gives_what_the_answers_ask():
         if missing or cannot_give(decision.template, answers):
             wrong.append((answers, decision.template, missing))
     assert not wrong, f"{len(wrong)} answer sets get a template that lacks what they ask, e.g. {wrong[:3]}"
+
+
+def test_model_service_with_pages_or_staff_screens_gets_a_template_with_pages():
+    """A model service with staff screens (the brief's case): pages or admin asked, prediction still given."""
+    templates = set()
+    for answers in EVERY_ANSWER_SET:
+        if answers["purpose"] == "model-service" and "yes" in (answers["pages"], answers["admin"]):
+            decision = decide(answers)
+            assert "purpose=model-service" in TEMPLATE_FEATURES[decision.template], answers
+            templates.add(decision.template)
+    assert templates == {"flask-webapp", "django-fullstack"}
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATE_FEATURES))
+def test_every_template_serves_predictions_for_model_service(copie, template):
+    """Rendered with purpose=model-service, each template routes POST /api/predict and its batch form."""
+    answers = {"purpose": "model-service", "pages": "yes", "admin": "yes", "accounts": "none", "data": "none"}
+    if template == "flask-api":
+        answers.update(pages="no", admin="no")
+    result = copie.copy(
+        extra_answers={"template": template, "project_name": "iris", **answers}, template_dir=REPO / "templates"
+    )
+    assert result.exit_code == 0, result.exception
+    code = "\n".join(p.read_text() for p in (result.project_dir / "iris").rglob("*.py"))
+    assert re.search(r"""["']/?api/predict["']""", code), template
+    assert re.search(r"""["']/?(api/predict)?/batch["']""", code), template
+    model = result.project_dir / "iris" / ("predictions" if template == "django-fullstack" else "") / "model.json"
+    assert json.loads(model.read_text())["features"], template
 
 
 def test_admin_or_pages_never_yields_flask_api():

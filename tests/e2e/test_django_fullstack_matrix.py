@@ -11,6 +11,7 @@ test_django_fullstack_variants.py, and the two below.
 from __future__ import annotations
 
 import re
+import secrets
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.harness import generate, readme_block, run_bash
+from tests.support.harness import bash, fetch, generate, readme_block, run_bash, serve
+from tests.support.schema_fuzz import run_schemathesis
 
 pytestmark = pytest.mark.e2e
 
@@ -51,9 +53,14 @@ ONE_FACTOR = {
         ["shop/catalog/models.py", "tests/test_catalog.py"],
     ),
     ("data", "few"): (["shop/catalog/models.py"], ["shop/catalog/migrations/0003_category.py"]),
+    ("purpose", "model-service"): (
+        ["shop/predictions/views.py", "shop/predictions/model.json", "tests/test_predict.py"],
+        [],
+    ),
     ("lifespan", "short"): ([], [".github/dependabot.yml"]),
     ("lifespan", "months"): ([], [".github/dependabot.yml"]),
 }
+FORWARDED = {"X-Forwarded-Proto": "https"}
 BASE_FILES = [
     "shop/accounts/migrations/0002_groups.py",
     "shop/catalog/migrations/0003_category.py",
@@ -108,6 +115,9 @@ def test_the_base_variant_has_every_optional_part(tmp_path: Path) -> None:
     project = render(tmp_path / "base", BASE)
     files = project_files(project)
     assert set(BASE_FILES) <= files
+    # purpose=business-app: no prediction API, no model setting.
+    assert not any(f.startswith("shop/predictions/") for f in files)
+    assert "MODEL_PATH" not in (project / "config/settings.py").read_text()
     assert_clean(project)
 
 
@@ -118,6 +128,15 @@ def test_one_answer_changed_from_the_base(tmp_path: Path, answer: str, value: st
     present, absent = ONE_FACTOR[(answer, value)]
     assert set(present) <= files, set(present) - files
     assert not set(absent) & files, set(absent) & files
+    assert_clean(project)
+
+
+def test_a_model_service_without_pages_is_api_only_and_clean(tmp_path: Path) -> None:
+    answers = {"purpose": "model-service", "pages": "no", "accounts": "roles", "lifespan": "years"}
+    project = render(tmp_path / "api", answers)
+    files = project_files(project)
+    assert {"shop/predictions/views.py", "tests/test_predict.py", "config/views.py"} <= files
+    assert not any(f.startswith("shop/pages/") for f in files)
     assert_clean(project)
 
 
@@ -140,3 +159,44 @@ def test_the_project_sets_up_and_passes_its_own_checks(tmp_path: Path, name: str
     assert re.search(r"\d+ passed", output) and " failed" not in output, output[-4000:]
     assert "All checks passed!" in output
     assert "No changes detected" in output
+
+
+# A model service with staff screens, proved under gunicorn ------------------------------
+
+MODEL_SERVICE = {"purpose": "model-service", "pages": "yes", "admin": "yes"}
+SETOSA = {"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}
+
+
+def test_a_model_service_with_staff_screens_serves_predictions(tmp_path: Path) -> None:
+    """pages=yes admin=yes (accounts=none, data=none): set up as the README says, its own
+    checks pass; then gunicorn from the Procfile answers predictions, and Schemathesis
+    (every check) finds nothing against the live /openapi.json."""
+    project = generate(tmp_path / "model", TEMPLATE, {**MODEL_SERVICE, "project_name": PACKAGE})
+    run_bash(project, readme_block(project, "Set up"))
+    result = run_bash(project, readme_block(project, "Tests"))
+    output = result.stdout + result.stderr
+    assert re.search(r"\d+ passed", output) and " failed" not in output, output[-4000:]
+    assert "All checks passed!" in output and "No changes detected" in output
+
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "BEHIND_PROXY": "1",
+        "WEB_CONCURRENCY": "2",
+    }
+    bash(project, "python manage.py migrate --noinput && python manage.py collectstatic --noinput", env)
+    with serve(project, env) as base:
+        one = fetch(base + "/api/predict", "POST", SETOSA, headers=FORWARDED)
+        assert one.status == 200, one.text
+        assert one.json()["label"] == "setosa"
+        assert one.headers["server-timing"].startswith("predict;dur=")
+        batch = fetch(base + "/api/predict/batch", "POST", {"items": [SETOSA] * 3}, headers=FORWARDED)
+        assert [p["label"] for p in batch.json()["predictions"]] == ["setosa"] * 3
+        too_many = fetch(base + "/api/predict/batch", "POST", {"items": [SETOSA] * 101}, headers=FORWARDED)
+        assert too_many.status == 400 and "items" in too_many.json()
+        assert fetch(base + "/admin/", headers=FORWARDED).status == 302  # staff sign in first
+        assert fetch(base + "/", headers=FORWARDED).status == 200  # the pages stay
+
+        found = run_schemathesis(base, headers=FORWARDED, max_examples=15, time_limit_s=300)
+        assert found.ok, found.report()

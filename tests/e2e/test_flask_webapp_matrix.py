@@ -54,9 +54,26 @@ EXPECTED_FILES: dict[str, dict[str, bool]] = {
         "migrations/versions/0001_users.py": True,
         "migrations/versions/0002_projects.py": False,
     },
+    "model-staff": {
+        f"{PROJECT}/predict.py": True,
+        f"{PROJECT}/openapi.py": True,
+        f"{PROJECT}/classifier.py": True,
+        f"{PROJECT}/model.json": True,
+        f"{PROJECT}/static/api-docs.js": True,
+        "tests/test_predict.py": True,
+        f"{PROJECT}/admin.py": True,
+        f"{PROJECT}/projects/views.py": False,
+    },
 }
 DEPENDENCIES = {
-    "none-none": {"flask-sqlalchemy": False, "flask-login": False, "flask-admin": False, "authlib": False},
+    "none-none": {
+        "flask-sqlalchemy": False,
+        "flask-login": False,
+        "flask-admin": False,
+        "authlib": False,
+        "flask-smorest": False,
+    },
+    "model-staff": {"flask-smorest": True, "swagger-ui-bundle": True, "flask-admin": True},
     "external-few": {"authlib": True, "flask-limiter": False},
     "roles-admin-many-years": {"flask-admin": True, "mypy": True},
     "staff-only": {"flask-admin": True, "flask-login": True},

@@ -38,6 +38,8 @@ VARIANTS: dict[str, dict[str, str]] = {
     "none-none": {"purpose": "website", "accounts": "none", "admin": "no", "data": "none"},
     "staff-only": {"purpose": "website", "accounts": "none", "admin": "yes", "data": "none"},
     "login-no-data": {"purpose": "learning", "data": "none"},
+    # A model service with staff screens: the prediction API next to pages and Flask-Admin.
+    "model-staff": {"purpose": "model-service", "pages": "yes", "admin": "yes"},
 }
 _projects: dict[str, Path] = {}
 
