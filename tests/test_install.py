@@ -81,10 +81,29 @@ def test_install_gives_an_environment_in_which_the_project_tests_pass(tmp_path: 
     assert setup["ok"] is True
     assert [s["name"] for s in setup["steps"]] == ["venv", "dependencies", "migrations"]
     assert all(s["exit_code"] == 0 for s in setup["steps"])
+    assert setup["steps"][1]["command"].endswith("--require-hashes -r requirements.lock")
+    assert_installed_as_locked(project)
     # The migrations ran: the database is at the newest revision already.
     current = run_bash(project, ".venv/bin/flask --app shop_api db current")
     assert "(head)" in current.stdout
     run_bash(project, readme_block(project, "Tests"))
+
+
+def assert_installed_as_locked(project: Path) -> None:
+    """Every package at the version its lock pins, and the project itself not installed (it runs from its folder)."""
+    from newproj.locking import pins
+
+    pinned = pins((project / "requirements.lock").read_text())
+    listed = run_bash(
+        project,
+        ".venv/bin/python -c 'import importlib.metadata as m, json; "
+        'print(json.dumps({d.metadata["Name"].lower().replace("_", "-"): d.version '
+        "for d in m.distributions()}))'",
+    )
+    installed = json.loads(listed.stdout)
+    assert project.name.replace("_", "-") not in installed
+    for name in ("flask", "apiflask", "sqlalchemy", "pytest", "ruff"):
+        assert installed[name] in pinned[name], name
 
 
 @pytest.mark.e2e
@@ -95,6 +114,7 @@ def test_install_falls_back_to_pip_without_uv(tmp_path: Path) -> None:
     setup = json.loads(result.stdout)["install"]
     assert setup["installer"] == "pip"
     assert setup["ok"] is True
+    assert_installed_as_locked(project)
     run_bash(project, ".venv/bin/python -m pytest -q")
 
 
@@ -113,7 +133,7 @@ def test_a_failed_install_keeps_the_project_and_prints_the_retry_command(tmp_pat
     assert "Error: the project is in" in result.stderr
     assert f"Retry with:\n  {setup['retry']}" in result.stderr
     assert setup["retry"].startswith(f"cd {project} && ")
-    assert "-e '.[dev]'" in setup["retry"]
+    assert "--require-hashes -r requirements.lock" in setup["retry"]
     assert setup["retry"].endswith("flask --app shop_api db upgrade")
 
 
