@@ -179,6 +179,8 @@ def test_workshop_flow_with_no_network_and_empty_caches(wheelhouse: Path, tmp_pa
     assert "HEALTH 200" in done.stdout
     if template == "django-fullstack":  # accounts: the first account's command is the next step
         assert "# your first account" in done.stderr and "manage.py createsuperuser" in done.stderr
+    if template == "flask-webapp":  # learning brings accounts: the app's own `flask users create`
+        assert "# your first account" in done.stderr and "users create workshop@example.com" in done.stderr
     assert " passed" in _log(work / "shop" / "tests.log")
 
 
