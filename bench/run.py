@@ -24,6 +24,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -36,7 +37,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -297,18 +298,45 @@ def stop_group(proc: subprocess.Popen[str], first: int = signal.SIGTERM) -> int:
 
 @dataclass(frozen=True)
 class Headline:
-    """One `create --install --run`: the total, and where the time went."""
+    """One `create --install --run`: the total, where the time went, and the CPU time it used."""
 
     total: float
     parts: dict[str, float]
     exit_code: int
+    cpu_parts: dict[str, float] = field(default_factory=dict)
+    cpu_total: float = 0.0
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes of this bench, their own children included."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def cpu_breakdown(out: Watch) -> dict[str, float]:
+    """The CPU seconds of each set-up step, from newproj's JSON: what the step costs on an idle machine."""
+    if out.report is None or not out.report.get("install"):
+        return {}
+    return {step["name"]: float(step.get("cpu_seconds", 0.0)) for step in out.report["install"]["steps"]}
+
+
+def headline_note(template: str, middle: Headline) -> str:
+    """Where the median run's time went: wall time of each part, CPU time of each set-up step and of the whole run."""
+    parts = []
+    for name, took in middle.parts.items():
+        cpu = middle.cpu_parts.get(name)
+        parts.append(f"{name} {seconds(took)}" + (f" ({seconds(cpu)} CPU)" if cpu is not None else ""))
+    return (
+        f"Row 3, {template} (the median run): {', '.join(parts)}; "
+        f"{seconds(middle.cpu_total)} CPU in all, load average {load_average()}."
+    )
 
 
 def first_200(dest: Path, template: str) -> Headline:
     """Start `newproj create --install --run`, poll /health until it answers 200, then press Ctrl-C."""
     port = free_port()
     env = base_env({"CI": "true", "PORT": str(port), "FLASK_RUN_PORT": str(port)})
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     proc = subprocess.Popen(
         create_args(dest, template, "--run", "--json"),
         env=env,
@@ -329,7 +357,7 @@ def first_200(dest: Path, template: str) -> Headline:
             stop_group(proc)
         out.join(10)
         err.join(10)
-    return Headline(took, breakdown(out, start, took), code)
+    return Headline(took, breakdown(out, start, took), code, cpu_breakdown(out), children_cpu() - cpu)
 
 
 def poll_200(proc: subprocess.Popen[str], url: Callable[[], str], start: float, lines: list[str]) -> float:
@@ -364,8 +392,7 @@ def bench_first_200(template: str, plan: Plan, scratch: Path, notes: list[str]) 
     row.value, row.met = seconds(value), verdict(value < 3)
     middle = sorted(runs, key=lambda run: run.total)[len(runs) // 2]
     if middle.parts:
-        parts = ", ".join(f"{name} {seconds(took)}" for name, took in middle.parts.items())
-        notes.append(f"Row 3, {template} (the median run): {parts}.")
+        notes.append(headline_note(template, middle))
     return row, scratch / f"run-{template}-{plan.first_200_runs - 1}"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import resource
 import shlex
 import shutil
 import signal
@@ -25,7 +26,8 @@ from newproj.errors import EXIT_INTERRUPTED, BadInput, InstallFailed, Interrupte
 
 VENV = ".venv"
 PYTHON = f"{VENV}/bin/python"
-EDITABLE = ".[dev]"
+EDITABLE = ".[dev]"  # a team template without a lock file is installed editable, with its dev extras
+LOCK = "requirements.lock"
 TAIL = 12
 READY_TIMEOUT = 120.0
 STOP_GRACE = 10.0
@@ -54,6 +56,7 @@ class StepResult:
     command: str
     seconds: float
     exit_code: int
+    cpu_seconds: float = 0.0  # user + system time of the step's processes: its cost on an idle machine
 
 
 @dataclass
@@ -82,7 +85,13 @@ class Outcome:
             "python": str(self.project / PYTHON),
             "seconds": round(self.seconds, 3),
             "steps": [
-                {"name": s.name, "command": s.command, "seconds": round(s.seconds, 3), "exit_code": s.exit_code}
+                {
+                    "name": s.name,
+                    "command": s.command,
+                    "seconds": round(s.seconds, 3),
+                    "cpu_seconds": round(s.cpu_seconds, 3),
+                    "exit_code": s.exit_code,
+                }
                 for s in self.steps
             ],
             "failed_step": self.failed,
@@ -162,17 +171,21 @@ def _offline_flags(tool: str, wheelhouse: Path | None) -> tuple[str, ...]:
     return ("--offline", "--no-index", "--find-links", found) if tool == "uv" else ("--no-index", "--find-links", found)
 
 
-def _deps_step(tool: str, wheelhouse: Path | None) -> Step:
-    deps: tuple[str, ...]
-    if tool == "uv":
-        # uv does not write bytecode by default; without it the first migration and server start
-        # compile every imported module, which costs seconds on a loaded machine.
-        deps = ("uv", "pip", "install", "--compile-bytecode", "--python", PYTHON, "-e", EDITABLE)
+def _deps_step(project: Path, tool: str, wheelhouse: Path | None) -> Step:
+    """Install the project's hashed lock as its README does (it runs uninstalled); a lockless template: `-e .[dev]`."""
+    if (project / LOCK).is_file():
+        wanted: tuple[str, ...] = ("--require-hashes", "-r", LOCK)
+        what = f"the locked dependencies ({LOCK})"
     else:
-        deps = (PYTHON, "-m", "pip", "install", "-e", EDITABLE)
-    deps += _offline_flags(tool, wheelhouse)
-    doing = f"Installing dependencies with {tool}" + (f" from {wheelhouse}" if wheelhouse else "")
-    return Step("dependencies", doing, f"Installed dependencies with {tool}", deps, shlex.join(deps))
+        wanted, what = ("-e", EDITABLE), f"the project ({EDITABLE})"
+    # uv writes no bytecode here: each module is compiled once, when first imported (the migrations, the server).
+    # Compiling every installed file up front costs about twice the CPU (bench/run.py prints where the time goes).
+    deps: tuple[str, ...] = (
+        ("uv", "pip", "install", "--python", PYTHON) if tool == "uv" else (PYTHON, "-m", "pip", "install")
+    )
+    deps += (*wanted, *_offline_flags(tool, wheelhouse))
+    doing = f"Installing {what} with {tool}" + (f" from {wheelhouse}" if wheelhouse else "")
+    return Step("dependencies", doing, f"Installed {what} with {tool}", deps, shlex.join(deps))
 
 
 def release_argv(command: str) -> tuple[str, ...]:
@@ -187,8 +200,8 @@ def release_argv(command: str) -> tuple[str, ...]:
 
 
 def plan(project: Path, tool: str, wheelhouse: Path | None = None) -> list[Step]:
-    """The set-up commands, as the README's Set up does them: venv, `-e .[dev]`, then the release command."""
-    steps = [_venv_step(tool, wheelhouse), _deps_step(tool, wheelhouse)]
+    """The set-up commands, as the README's Set up does them: venv, the lock, then the release command."""
+    steps = [_venv_step(tool, wheelhouse), _deps_step(project, tool, wheelhouse)]
     release = procfile_command(project, "release")
     if release:
         argv = release_argv(release)
@@ -234,7 +247,7 @@ def _fallback_venv() -> Step:
 
 
 def set_up(project: Path, wheelhouse: Path | None = None, show: bool = False) -> Outcome:
-    """Create .venv, install the project with its dev extras, apply migrations; report, never raise on failure."""
+    """Create .venv, install the locked dependencies, apply migrations; report, never raise on failure."""
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -279,7 +292,7 @@ def _interruptible(project: Path, step: Step, progress: Any, left: list[Step]) -
 def _run_step(project: Path, step: Step, progress: Any) -> tuple[StepResult, list[str]]:
     task = progress.add_task(step.doing, total=None)
     tail: deque[str] = deque(maxlen=TAIL)
-    start = time.monotonic()
+    start, cpu = time.monotonic(), _children_cpu()
     try:
         proc = subprocess.Popen(
             step.argv,
@@ -303,7 +316,13 @@ def _run_step(project: Path, step: Step, progress: Any) -> tuple[StepResult, lis
         raise
     finally:
         progress.remove_task(task)
-    return StepResult(step.name, step.typed, time.monotonic() - start, code), list(tail)
+    return StepResult(step.name, step.typed, time.monotonic() - start, code, _children_cpu() - cpu), list(tail)
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every finished child process so far (a step's own children included once it is waited for)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def _lines(stream: IO[str] | None) -> Iterator[str]:
@@ -517,24 +536,71 @@ def _group_alive(proc: subprocess.Popen[str]) -> bool:
     return True
 
 
-def account_command(project: Path, data: Mapping[str, Any]) -> str | None:
-    """How to make the first account: Django's createsuperuser, a Flask app's create-user command, or None."""
+@dataclass(frozen=True)
+class Account:
+    """How to make the first account with the app's own CLI: the commands, and the name they are made for.
+
+    `login` (an e-mail address or a user name, asked at the prompt with `default` offered) replaces
+    {login} in each command; the password is asked by the command itself, never put on a command line.
+    """
+
+    commands: tuple[tuple[str, ...], ...]
+    login: str | None = None
+    default: str = ""
+
+    def argvs(self, login: str | None = None) -> list[tuple[str, ...]]:
+        value = login or self.default
+        return [tuple(value if arg == "{login}" else arg for arg in argv) for argv in self.commands]
+
+    def typed(self, login: str | None = None) -> str:
+        return "\n".join(shlex.join(argv) for argv in self.argvs(login))
+
+
+def account_command(project: Path, data: Mapping[str, Any]) -> Account | None:
+    """The first account: Django's createsuperuser, the Flask app's `flask users` commands, or None."""
     if data.get("accounts", "none") == "none" and data.get("admin", "no") == "no":
         return None
     if (project / "manage.py").is_file():
-        return f"{PYTHON} manage.py createsuperuser"
-    package = project / str(data.get("package_name", ""))
-    if package.is_dir() and any("create-user" in f.read_text(errors="replace") for f in package.rglob("*.py")):
-        return f"{VENV}/bin/flask --app {data['package_name']} create-user"
-    return None
+        return Account(((PYTHON, "manage.py", "createsuperuser"),))
+    package = str(data.get("package_name", ""))
+    found = _flask_user_commands(project / package) if package else set()
+    flask = (f"{VENV}/bin/flask", "--app", package, "users")
+    if "create-staff" in found:  # flask-webapp with an admin: a staff account signs in and opens /admin/
+        return Account(((*flask, "create-staff", "{login}"),), "E-mail", str(data.get("author_email", "")))
+    if "create" not in found:  # no local accounts (signing in is at an OpenID provider)
+        return None
+    if "grant-role" in found:  # flask-webapp with roles: the first account manages
+        made = ((*flask, "create", "{login}"), (*flask, "grant-role", "{login}", "manager"))
+        return Account(made, "E-mail", str(data.get("author_email", "")))
+    if data.get("template") == "flask-api":  # API users sign in by name; the first one is an admin
+        role = ("--role", "admin") if data.get("accounts") == "roles" else ()
+        name = str(data.get("author_email", "admin@")).split("@")[0] or "admin"
+        return Account(((*flask, "create", "{login}", *role),), "User name", name)
+    return Account(((*flask, "create", "{login}"),), "E-mail", str(data.get("author_email", "")))
 
 
-def create_account(project: Path, command: str) -> int:
-    """Run the first-account command attached to the person's terminal; its exit code."""
-    try:
-        return subprocess.run(shlex.split(command), cwd=project, env=venv_env(project), check=False).returncode
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+def _flask_user_commands(package: Path) -> set[str]:
+    """The `flask users` sub-commands the app defines (read from its code: the project is not imported)."""
+    if not package.is_dir():
+        return set()
+    code = "\n".join(f.read_text(encoding="utf-8", errors="replace") for f in package.rglob("*.py"))
+    return set(re.findall(r'\.command\("([\w-]+)"\)', code))
+
+
+def create_account(project: Path, account: Account, login: str | None = None) -> int:
+    """Run the first-account commands attached to the person's terminal; the first non-zero exit code, or 0."""
+    for argv in account.argvs(login):
+        try:
+            code = subprocess.run(argv, cwd=project, env=venv_env(project), check=False).returncode
+        except KeyboardInterrupt:
+            return EXIT_INTERRUPTED
+        if code != 0:
+            return code
+    return 0
+
+
+def _login_problem(value: str) -> str | None:
+    return None if value.strip() and not value.startswith("-") else "give a name that does not start with -"
 
 
 @dataclass(frozen=True)
@@ -574,21 +640,25 @@ def check_wheelhouse(folder: Path) -> None:
         raise BadInput(f"{folder} holds no wheels; make it first with: newproj wheelhouse {shlex.quote(str(folder))}")
 
 
-def next_steps(steps: list[str], outcome: Outcome, account: str | None) -> list[str]:
+def next_steps(steps: list[str], outcome: Outcome, account: Account | None) -> list[str]:
     """The next steps once set up: no set-up block, and the first account's command before running."""
     left = steps_left(steps, outcome)
     if account and outcome.ok:
-        left.insert(1, f"# your first account (asks for a name and a password)\n{account}")
+        asks = "a password" if account.login else "a name and a password"
+        left.insert(1, f"# your first account (asks for {asks})\n{account.typed()}")
     return left
 
 
-def first_run(project: Path, account: str | None, wanted_: Wanted, interactive: bool, err: bool) -> None:
+def first_run(project: Path, account: Account | None, wanted_: Wanted, interactive: bool, err: bool) -> None:
     """At a terminal: offer the first account, then to start the app; with --run: start it."""
     from newproj import prompts
 
-    asked = interactive and account and prompts.confirm("Create your first account now?", default=True)
-    if asked and account and create_account(project, account) != 0:
-        _echo(err)(f"No account was created; run it later in {project}: {account}")
+    if interactive and account and prompts.confirm("Create your first account now?", default=True):
+        login = None
+        if account.login:
+            login = prompts.text(f"{account.login} for your first account", account.default, _login_problem)
+        if create_account(project, account, login) != 0:
+            _echo(err)(f"No account was created; run it later in {project}:\n{account.typed(login)}")
     start = wanted_.run or (interactive and prompts.confirm("Start it now?", default=True))
     if start:
         serve(project, err=err, port=wanted_.port)

@@ -1,9 +1,10 @@
 """newproj wheelhouse: every package the templates' projects need, in one folder, for installing offline.
 
-The dependencies are read at run time from the templates' own pyproject.toml, rendered for every
-answer value one factor at a time, so a dependency that only one answer brings is gathered too.
-One pip download per target resolves the union of every variant's requirements: versions that satisfy
-the union satisfy each variant, so every project installs from the folder with no network.
+The dependencies are read at run time from the templates themselves, rendered for every answer
+value one factor at a time, so a dependency that only one answer brings is gathered too. A project
+installs its hashed `requirements.lock`, so each distinct lock is downloaded as it is (with its hashes,
+exactly the pinned versions); a team template without a lock gets its pyproject.toml's requirements,
+resolved together, plus what an editable install builds with.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from pathlib import Path
 from newproj import catalog, requirements
 from newproj.errors import BadInput, NewprojError
 
-# What `uv venv --seed` and `python -m venv` put into a .venv, and what builds an editable install.
+LOCK = "requirements.lock"
+# What `uv venv --seed` puts into a .venv, and what builds an editable install (a template without a lock).
 SEED = ("pip", "setuptools", "wheel")
 # What a build backend asks for at an editable install (`get_requires_for_build_editable`), beyond itself.
 EDITABLE_NEEDS = {"hatchling": ("editables~=0.3",)}
@@ -61,9 +63,21 @@ class Target:
 
 
 @dataclass
+class Needs:
+    """What one template's projects install: their distinct lock files, and loose requirements where there is none."""
+
+    locks: list[str] = field(default_factory=list)
+    loose: set[str] = field(default_factory=set)
+
+    def add_lock(self, text: str) -> None:
+        if text not in self.locks:
+            self.locks.append(text)
+
+
+@dataclass
 class Gathered:
     folder: Path
-    requirements: dict[str, list[str]] = field(default_factory=dict)
+    requirements: dict[str, Needs] = field(default_factory=dict)
     wheels: int = 0
 
 
@@ -103,20 +117,22 @@ def project_requirements(pyproject: Path) -> set[str]:
     return found
 
 
-def template_requirements(template: str, source_spec: str | None) -> list[str]:
-    """The union of what every answer variant of template asks for, read from its rendered pyproject.toml."""
+def template_needs(template: str, source_spec: str | None) -> Needs:
+    """Every answer variant's lock file (or, without one, its pyproject.toml's requirements), as rendered."""
     from newproj.create import resolve_source
     from newproj.render import render
 
     source = resolve_source(source_spec)
-    found: set[str] = set(SEED)
+    needs = Needs()
     with tempfile.TemporaryDirectory(prefix="newproj-wheelhouse-") as scratch:
         for index, answers in enumerate(answer_variants(template)):
             into = Path(scratch) / str(index)
-            render(source, {**PROBE, **answers}, into, only=("pyproject.toml",))
-            if (into / "pyproject.toml").is_file():
-                found |= project_requirements(into / "pyproject.toml")
-    return sorted(found)
+            render(source, {**PROBE, **answers}, into, only=("pyproject.toml", LOCK))
+            if (into / LOCK).is_file():
+                needs.add_lock((into / LOCK).read_text(encoding="utf-8"))
+            elif (into / "pyproject.toml").is_file():
+                needs.loose |= project_requirements(into / "pyproject.toml")
+    return needs
 
 
 def gather(
@@ -135,14 +151,17 @@ def gather(
     for name in templates:
         if echo is not None:
             echo(f"Reading {name}'s dependencies (every answer variant)")
-        result.requirements[name] = template_requirements(name, source)
-    # One resolution per template: the starters may pin different versions of a shared package.
+        result.requirements[name] = template_needs(name, source)
     with _pip() as pip:
         for target in chosen:
-            for name, wanted in result.requirements.items():
+            _download(pip, folder, list(SEED), target)
+            for name, needs in result.requirements.items():
                 if echo is not None:
-                    echo(f"Downloading {len(wanted)} requirements of {name} for {target.label()}")
-                _download(pip, folder, wanted, target)
+                    echo(f"Downloading {name}'s {len(needs.locks)} lock file(s) for {target.label()}")
+                _download_locks(pip, folder, needs.locks, target)
+                # One resolution per template: the starters may pin different versions of a shared package.
+                if needs.loose:
+                    _download(pip, folder, sorted(needs.loose), target)
     result.wheels = len(list(folder.glob("*.whl")))
     return result
 
@@ -166,6 +185,15 @@ def _pip() -> Iterator[list[str]]:
 def _has_pip(python: str) -> bool:
     probe = [python, "-c", "import pip"]
     return subprocess.run(probe, capture_output=True, check=False).returncode == 0  # noqa: S603
+
+
+def _download_locks(pip: list[str], folder: Path, locks: list[str], target: Target) -> None:
+    """Each lock exactly as pinned, its hashes checked (it is complete, so no dependencies are resolved)."""
+    with tempfile.TemporaryDirectory(prefix="newproj-locks-") as scratch:
+        for index, text in enumerate(locks):
+            lock = Path(scratch) / f"{index}.txt"
+            lock.write_text(text, encoding="utf-8")
+            _download(pip, folder, ["--require-hashes", "--no-deps", "-r", str(lock)], target)
 
 
 def _download(pip: list[str], folder: Path, wanted: list[str], target: Target) -> None:

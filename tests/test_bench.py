@@ -67,3 +67,6 @@ def test_the_headline_row_says_where_the_time_went(quick_run: subprocess.Complet
         note = next(line for line in quick_run.stdout.splitlines() if line.startswith(f"Row 3, {template} "))
         for part in ("render + git", "venv", "dependencies", "migrations", "server start"):
             assert part in note, note
+        # Each set-up step's CPU time, and the whole run's: the figures that a loaded machine does not inflate.
+        assert re.search(r"dependencies [\d.]+ m?s \([\d.]+ m?s CPU\)", note), note
+        assert re.search(r"; [\d.]+ m?s CPU in all, load average ", note), note

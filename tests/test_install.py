@@ -6,6 +6,8 @@ import contextlib
 import json
 import os
 import re
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -81,10 +83,29 @@ def test_install_gives_an_environment_in_which_the_project_tests_pass(tmp_path: 
     assert setup["ok"] is True
     assert [s["name"] for s in setup["steps"]] == ["venv", "dependencies", "migrations"]
     assert all(s["exit_code"] == 0 for s in setup["steps"])
+    assert setup["steps"][1]["command"].endswith("--require-hashes -r requirements.lock")
+    assert_installed_as_locked(project)
     # The migrations ran: the database is at the newest revision already.
     current = run_bash(project, ".venv/bin/flask --app shop_api db current")
     assert "(head)" in current.stdout
     run_bash(project, readme_block(project, "Tests"))
+
+
+def assert_installed_as_locked(project: Path) -> None:
+    """Every package at the version its lock pins, and the project itself not installed (it runs from its folder)."""
+    from newproj.locking import pins
+
+    pinned = pins((project / "requirements.lock").read_text())
+    listed = run_bash(
+        project,
+        ".venv/bin/python -c 'import importlib.metadata as m, json; "
+        'print(json.dumps({d.metadata["Name"].lower().replace("_", "-"): d.version '
+        "for d in m.distributions()}))'",
+    )
+    installed = json.loads(listed.stdout)
+    assert project.name.replace("_", "-") not in installed
+    for name in ("flask", "apiflask", "sqlalchemy", "pytest", "ruff"):
+        assert installed[name] in pinned[name], name
 
 
 @pytest.mark.e2e
@@ -95,6 +116,7 @@ def test_install_falls_back_to_pip_without_uv(tmp_path: Path) -> None:
     setup = json.loads(result.stdout)["install"]
     assert setup["installer"] == "pip"
     assert setup["ok"] is True
+    assert_installed_as_locked(project)
     run_bash(project, ".venv/bin/python -m pytest -q")
 
 
@@ -113,7 +135,7 @@ def test_a_failed_install_keeps_the_project_and_prints_the_retry_command(tmp_pat
     assert "Error: the project is in" in result.stderr
     assert f"Retry with:\n  {setup['retry']}" in result.stderr
     assert setup["retry"].startswith(f"cd {project} && ")
-    assert "-e '.[dev]'" in setup["retry"]
+    assert "--require-hashes -r requirements.lock" in setup["retry"]
     assert setup["retry"].endswith("flask --app shop_api db upgrade")
 
 
@@ -329,3 +351,81 @@ def test_port_flag_is_checked_before_anything_is_written(tmp_path: Path) -> None
     assert result.returncode == 2
     assert result.stderr == f"Error: port {port} is in use (Address already in use); choose another with --port\n"
     assert not (tmp_path / "shop_api").exists()
+
+
+FLASK_ROLES = {
+    "purpose": "api",
+    "pages": "no",
+    "accounts": "roles",
+    "admin": "no",
+    "data": "few",
+    "lifespan": "months",
+    "stack_control": "no",
+    "description": "Recipes",
+    "author_name": "Ada Lovelace",
+    "author_email": "ada@example.com",
+}
+SIGN_IN_API = """
+from shop_api import create_app
+reply = create_app().test_client().post("/api/tokens", auth=({name!r}, "s3cret-pass"))
+print(reply.status_code, sorted(reply.get_json()))
+"""
+SIGN_IN_WEBAPP = """
+from club import create_app
+from club.extensions import db
+from club.models import User
+with create_app().app_context():
+    user = db.session.scalar(db.select(User))
+    print(user.email, user.role, user.check_password("s3cret-pass"), user.confirmed_at is not None)
+"""
+
+
+@pytest.mark.e2e
+def test_the_printed_first_account_commands_make_a_flask_account_that_signs_in(tmp_path: Path) -> None:
+    """flask-webapp with roles: the next steps make a confirmed account that manages, through `flask users`."""
+    project = tmp_path / "club"
+    args = ["create", str(project), "--defaults", "--no-git", "--template", "flask-webapp", "--json", "--install"]
+    answers = ["-a", "purpose=learning", "-a", "accounts=roles", "-a", "author_email=ada@example.com"]
+    result = newproj(*args, *answers, "--source", str(REPO / "templates"), "--trust", timeout=600)
+    assert result.returncode == 0, result.stderr
+    step = json.loads(result.stdout)["next_steps"][1]
+    assert step.startswith("# your first account (asks for a password)\n")
+    commands = step.splitlines()[1:]
+    assert commands == [
+        ".venv/bin/flask --app club users create ada@example.com",
+        ".venv/bin/flask --app club users grant-role ada@example.com manager",
+    ]
+    typed = [f"{line} --password s3cret-pass" if " users create " in line else line for line in commands]
+    run_bash(project, "\n".join(typed))
+    signed_in = run_bash(project, f".venv/bin/python -c {shlex.quote(SIGN_IN_WEBAPP)}")
+    assert signed_in.stdout.split() == ["ada@example.com", "manager", "True", "True"]
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (tests/run.sh installs it)")
+def test_a_flask_api_first_account_is_offered_at_the_terminal_and_signs_in(tmp_path: Path) -> None:
+    """At a terminal, after --install: the user name asked (the author's offered), the password asked by the app."""
+    from tests.test_interactive import Terminal, joined
+
+    answers = " ".join(f"-a {shlex.quote(f'{k}={v}')}" for k, v in FLASK_ROLES.items())
+    newproj_cmd = f"{shlex.quote(sys.executable)} -m newproj create shop_api --no-git --template flask-api {answers}"
+    source = f"--source {shlex.quote(str(REPO / 'templates'))} --trust --install"
+    term = Terminal(f"env -u CI -u PYTHONDONTWRITEBYTECODE {newproj_cmd} {source}", tmp_path)
+    try:
+        term.wait_for("Create your first account now?", timeout=600)
+        term.keys("Enter")
+        assert "User name for your first account [ada]" in joined(term.wait_for("User name for your first"))
+        term.type("grace")
+        term.keys("Enter")
+        for prompt in ("Password:", "Repeat for confirmation:"):
+            term.wait_for(prompt, timeout=60)
+            term.type("s3cret-pass")
+            term.keys("Enter")
+        term.wait_for("Start it now?", timeout=60)
+        term.keys("Down", "Enter")  # No
+        screen = joined(term.wait_for("EXIT=", timeout=60))
+    finally:
+        term.close()
+    assert "Created user grace (admin)." in screen and "EXIT=0" in screen
+    signed_in = run_bash(tmp_path / "shop_api", f".venv/bin/python -c {shlex.quote(SIGN_IN_API.format(name='grace'))}")
+    assert signed_in.stdout.strip() == "201 ['expires_at', 'token']"

@@ -98,26 +98,42 @@ def test_the_wheelhouse_holds_every_package_the_template_declares(wheelhouse: Pa
     assert {"pip", "setuptools"} <= wheel_names(wheelhouse)
 
 
-def test_the_wheelhouse_reads_dependencies_from_the_templates_at_run_time(tmp_path: Path, monkeypatch) -> None:
-    """A dependency a template gains after newproj was written is gathered: nothing is a fixed list."""
+def test_the_wheelhouse_reads_the_lock_files_from_the_templates_at_run_time(tmp_path: Path, monkeypatch) -> None:
+    """A pin a template's lock gains after newproj was written is gathered, hashes and all: nothing is a fixed list."""
     from newproj import wheelhouse as wheels
 
     root = tmp_path / "templates"
     shutil.copytree(REPO / "templates", root)
-    pyproject = root / "_shared" / "pyproject.toml"  # every template's pyproject extends it
-    text = pyproject.read_text()
-    pyproject.write_text(
-        text.replace("dependencies = [\n", 'dependencies = [\n    "newproj-probe-dependency>=1",\n', 1)
-    )
     first_variant = next(wheels.answer_variants("flask-api"))
     monkeypatch.setattr(wheels, "answer_variants", lambda template: iter([first_variant]))  # one render is enough
-    found = wheels.template_requirements("flask-api", str(root))
-    assert "newproj-probe-dependency>=1" in found
-    assert {"pip", "setuptools"} <= set(found)
+    rendered = wheels.template_needs("flask-api", str(root))
+    assert len(rendered.locks) == 1 and not rendered.loose
+    for lock in (root / "_locks" / "flask-api").glob("*.txt"):
+        lock.write_text(lock.read_text() + PROBE_PIN)
+    found = wheels.template_needs("flask-api", str(root))
+    assert found.locks == [rendered.locks[0] + PROBE_PIN]
+
+
+PROBE_PIN = "newproj-probe-dependency==1.0 \\\n    --hash=sha256:" + "0" * 64 + "\n"
+
+
+def test_a_template_without_a_lock_gets_its_requirements_and_build_needs(tmp_path: Path, monkeypatch) -> None:
+    """A team template with no requirements.lock is installed editable: its requirements and build backend."""
+    from newproj import wheelhouse as wheels
+
+    root = tmp_path / "templates"
+    shutil.copytree(REPO / "templates", root)
+    (root / "flask-api" / "requirements.lock.jinja").unlink()
+    first_variant = next(wheels.answer_variants("flask-api"))
+    monkeypatch.setattr(wheels, "answer_variants", lambda template: iter([first_variant]))
+    found = wheels.template_needs("flask-api", str(root))
+    assert not found.locks
+    text = (root / "_shared" / "pyproject.toml").read_text()
     build = tomllib.loads("[build-system]" + text.split("[build-system]")[1].split("[project]")[0])["build-system"][
         "requires"
     ]
-    assert set(build) <= set(found)
+    assert set(build) <= found.loose
+    assert any(line.startswith("apiflask") for line in found.loose)
 
 
 def test_a_create_from_a_folder_without_wheels_is_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -159,10 +175,31 @@ def test_workshop_flow_with_no_network_and_empty_caches(wheelhouse: Path, tmp_pa
     )
     assert done.returncode == 0, done.stdout + done.stderr + _log(work / "shop" / "tests.log")
     assert "--offline --no-index --find-links" in done.stderr  # the commands shown before they ran
+    assert "--require-hashes -r requirements.lock" in done.stderr
     assert "HEALTH 200" in done.stdout
     if template == "django-fullstack":  # accounts: the first account's command is the next step
         assert "# your first account" in done.stderr and "manage.py createsuperuser" in done.stderr
+    if template == "flask-webapp":  # learning brings accounts: the app's own `flask users create`
+        assert "# your first account" in done.stderr and "users create workshop@example.com" in done.stderr
     assert " passed" in _log(work / "shop" / "tests.log")
+
+
+@pytest.mark.e2e
+def test_every_lock_of_every_template_installs_from_the_wheelhouse_offline(wheelhouse: Path, tmp_path: Path) -> None:
+    """Each answer set's lock (not only the variants rendered) finds its pinned files, hashes matching."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.skip("needs uv (tests/run.sh installs it)")
+    subprocess.run([uv, "venv", "-q", str(tmp_path / "venv")], check=True)
+    locks = sorted((REPO / "templates" / "_locks").glob("*/*.txt"))
+    assert len(locks) >= len(TEMPLATES)
+    offline = ["--offline", "--no-index", "--find-links", str(wheelhouse), "--require-hashes", "-r"]
+    for lock in locks:
+        argv = [uv, "pip", "install", "--dry-run", "--python", str(tmp_path / "venv" / "bin" / "python"), *offline]
+        done = subprocess.run(
+            [*argv, str(lock)], capture_output=True, text=True, env={**os.environ, "UV_NO_CACHE": "1"}
+        )
+        assert done.returncode == 0, f"{lock.relative_to(REPO)}: {done.stderr[-600:]}"
 
 
 def _log(path: Path) -> str:
