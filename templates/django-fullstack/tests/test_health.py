@@ -36,6 +36,18 @@ def test_health_is_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "unavailable"
 
 
+def test_health_is_503_when_redis_does_not_answer(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "static": "ok",
+        "redis": "unavailable",
+    }
+
+
 def test_health_is_503_when_static_files_were_not_collected(client, settings, tmp_path):
     settings.STATIC_ROOT = tmp_path
     settings.STORAGES = {
