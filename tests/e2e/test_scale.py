@@ -13,7 +13,8 @@ exactly its documented number of attempts (not limit x instances x workers), thr
 worker restarts (SIGHUP to both masters), with another account's good sign-ins in between,
 without Redis (the database holds it), and whatever X-Forwarded-For a client writes,
 directly to an instance or through the router; Flask-Limiter's limits hold across the
-instances through Redis; with Redis stopped mid-run /health says so and sign-in goes on.
+instances through Redis; with Redis stopped mid-run /health says so, sign-in goes on, and
+Flask-Limiter falls back to each worker's memory instead of answering 500.
 
 flask-api is left out: it keeps no shared state (its README: no rate limit, no cache,
 no REDIS_URL).
@@ -30,6 +31,8 @@ import signal
 import time
 import urllib.parse
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from pathlib import Path
 
@@ -145,6 +148,50 @@ def posts_served(project: Path, cluster: Cluster, path: str) -> list[int]:
     return [instance_log(project, url).count(f'"POST {path} ') for url in cluster.instances]
 
 
+def set_up_shop(dest: Path) -> Path:
+    """django-fullstack with accounts=login, set up as its README says (.env holds the key)."""
+    answers = {"project_name": "demo_shop", "purpose": "business-app", "accounts": "login"}
+    project = generate(dest, "django-fullstack", answers)
+    run_bash(project, readme_block(project, "Set up"))
+    return project
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Both projects rendered and set up side by side: their installs overlap."""
+    root = tmp_path_factory.getbasetemp()
+    with ThreadPoolExecutor(2) as pool:
+        webapp = pool.submit(project_for, "login-few", root / "flask-webapp")
+        shop = pool.submit(set_up_shop, root / "scale-django" / "demo_shop")
+        return {"flask-webapp": webapp.result(), "django-fullstack": shop.result()}
+
+
+def behind_the_router(
+    project: Path, env: Mapping[str, str], redis_url: str = ""
+) -> contextlib.AbstractContextManager[Cluster]:
+    """Two instances, three workers each, behind the router, trusting it as the README says."""
+    settings = {**env, **ROUTER_TRUST, **({"REDIS_URL": redis_url} if redis_url else {})}
+    return serve_instances(project, 2, settings, forwarded=True, source=ROUTER_ADDRESS)
+
+
+@dataclass(frozen=True)
+class SignInForm:
+    path: str
+    csrf_field: str
+    who_field: str
+    wrong: str  # what the page says to a wrong password
+
+    def attempt(self, visitor: Visitor, who: str, password: str) -> int:
+        """POST the form: 200 = wrong, 302 = signed in, 429 = refused."""
+        form = {**visitor.form_token(self.path, self.csrf_field), self.who_field: who, "password": password}
+        answer = visitor.request("POST", self.path, form=form)
+        if answer.status == 200:
+            assert self.wrong in answer.text, answer.text[:3000]
+        if answer.status == 302:
+            visitor.forget()
+        return answer.status
+
+
 @pytest.fixture(scope="module")
 def shared_redis() -> Iterator[RedisServer]:
     """This module's own Redis: one test stops it mid-run, so it is nobody else's."""
@@ -169,9 +216,9 @@ FLASK_USERS = ("alice@example.com", "mallory@example.com")
 
 
 @pytest.fixture(scope="module")
-def webapp(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -> tuple[Path, dict[str, str]]:
+def webapp(rendered: dict[str, Path], postgres: PostgresServer) -> tuple[Path, dict[str, str]]:
     """accounts=login, set up as its README says, released into PostgreSQL, with two accounts."""
-    project = project_for("login-few", tmp_path_factory.getbasetemp() / "flask-webapp")
+    project = rendered["flask-webapp"]
     env = {"DATABASE_URL": postgres.new_database()}
     bash(project, procfile_command(project, "release"), env)
     for email in FLASK_USERS:
@@ -182,9 +229,7 @@ def webapp(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -
 @pytest.fixture(scope="class")
 def webapp_cluster(webapp: tuple[Path, dict[str, str]], shared_redis: RedisServer) -> Iterator[Cluster]:
     """Two instances behind the router, sharing PostgreSQL and Redis (while the class runs)."""
-    project, env = webapp
-    settings = {**env, **ROUTER_TRUST, "REDIS_URL": shared_redis.new_database()}
-    with serve_instances(project, 2, settings, forwarded=True, source=ROUTER_ADDRESS) as cluster:
+    with behind_the_router(*webapp, shared_redis.new_database()) as cluster:
         yield cluster
 
 
@@ -193,16 +238,7 @@ class TestFlaskWebapp:
     def cluster(self, webapp_cluster: Cluster) -> Cluster:
         return webapp_cluster
 
-    @staticmethod
-    def sign_in(visitor: Visitor, email: str, password: str) -> int:
-        """POST the sign-in form; 200 = "wrong", 302 = signed in, 429 = refused."""
-        form = {**visitor.form_token("/auth/login", "csrf_token"), "email": email, "password": password}
-        answer = visitor.request("POST", "/auth/login", form=form)
-        if answer.status == 200:
-            assert "Wrong e-mail or password." in answer.text
-        if answer.status == 302:
-            visitor.forget()
-        return answer.status
+    sign_in = staticmethod(SignInForm("/auth/login", "csrf_token", "email", "Wrong e-mail or password.").attempt)
 
     def test_the_account_limit_holds_across_instances_and_worker_restarts(
         self, webapp: tuple[Path, dict[str, str]], cluster: Cluster
@@ -237,9 +273,9 @@ class TestFlaskWebapp:
             statuses.append(self.sign_in(visitor, f"guess{number}@example.com", WRONG))
         assert statuses == [200] * 20 + [429] * 2
 
-    def test_flask_limiter_limits_hold_across_instances_through_redis(
-        self, cluster: Cluster, shared_redis: RedisServer
-    ) -> None:
+    def test_flask_limiter_limits_hold_across_instances_through_redis(self, cluster: Cluster) -> None:
+        # The POSTs alternate between the instances: with each worker counting in memory
+        # none would see more than four.
         visitor = Visitor(cluster.url, "127.0.0.14")
         statuses = []
         for _ in range(7):
@@ -252,7 +288,7 @@ class TestFlaskWebapp:
         self, webapp: tuple[Path, dict[str, str]]
     ) -> None:
         project, env = webapp
-        with serve_instances(project, 2, {**env, **ROUTER_TRUST}, forwarded=True, source=ROUTER_ADDRESS) as cluster:
+        with behind_the_router(project, env) as cluster:
             attacker = Visitor(cluster.url, "127.0.0.15")
             statuses = [self.sign_in(attacker, "carol@example.com", WRONG) for _ in range(7)]
         assert statuses == [200] * 5 + [429] * 2
@@ -270,6 +306,10 @@ class TestFlaskWebapp:
                 )
             visitor = Visitor(cluster.url, "127.0.0.16")
             assert self.sign_in(visitor, "mallory@example.com", PASSWORD) == 302
+            # Flask-Limiter's limits fall back to each worker's memory: no 500.
+            for _ in range(2):
+                form = {**visitor.form_token("/auth/reset", "csrf_token"), "email": "mallory@example.com"}
+                assert visitor.request("POST", "/auth/reset", form=form).status == 302
         for url in cluster.instances:
             health = fetch(url + "/health")
             assert (health.status, health.json()) == (200, healthy)
@@ -283,12 +323,9 @@ DJANGO_PRODUCTION = {"DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1,localhost"}
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -> tuple[Path, dict[str, str]]:
-    """accounts=login, set up as its README says (.env holds the key), released into PostgreSQL."""
-    dest = tmp_path_factory.getbasetemp() / "scale-django" / "demo_shop"
-    answers = {"project_name": "demo_shop", "purpose": "business-app", "accounts": "login"}
-    project = generate(dest, "django-fullstack", answers)
-    run_bash(project, readme_block(project, "Set up"))
+def shop(rendered: dict[str, Path], postgres: PostgresServer) -> tuple[Path, dict[str, str]]:
+    """accounts=login, released into PostgreSQL (static files collected first), four accounts."""
+    project = rendered["django-fullstack"]
     env = {**DJANGO_PRODUCTION, "DATABASE_URL": postgres.new_database()}
     bash(project, ".venv/bin/python manage.py collectstatic --noinput", env)
     bash(project, procfile_command(project, "release"), env)
@@ -303,9 +340,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory, postgres: PostgresServer) -> 
 
 @pytest.fixture(scope="class")
 def shop_cluster(shop: tuple[Path, dict[str, str]], shared_redis: RedisServer) -> Iterator[Cluster]:
-    project, env = shop
-    settings = {**env, **ROUTER_TRUST, "REDIS_URL": shared_redis.new_database()}
-    with serve_instances(project, 2, settings, forwarded=True, source=ROUTER_ADDRESS) as cluster:
+    with behind_the_router(*shop, shared_redis.new_database()) as cluster:
         yield cluster
 
 
@@ -314,16 +349,7 @@ class TestDjangoFullstack:
     def cluster(self, shop_cluster: Cluster) -> Cluster:
         return shop_cluster
 
-    @staticmethod
-    def sign_in(visitor: Visitor, username: str, password: str) -> int:
-        """POST the sign-in page's form; 200 = "wrong", 302 = signed in, 429 = locked out (django-axes)."""
-        token = visitor.form_token("/accounts/login/", "csrfmiddlewaretoken")
-        answer = visitor.request("POST", "/accounts/login/", form={**token, "username": username, "password": password})
-        if answer.status == 200:
-            assert "didn't match" in answer.text, answer.text[:3000]
-        if answer.status == 302:
-            visitor.forget()
-        return answer.status
+    sign_in = staticmethod(SignInForm("/accounts/login/", "csrfmiddlewaretoken", "username", "didn't match").attempt)
 
     @staticmethod
     def token(visitor: Visitor, username: str, password: str) -> Response:
@@ -366,7 +392,7 @@ class TestDjangoFullstack:
 
     def test_without_redis_the_database_still_holds_the_lockout(self, shop: tuple[Path, dict[str, str]]) -> None:
         project, env = shop
-        with serve_instances(project, 2, {**env, **ROUTER_TRUST}, forwarded=True, source=ROUTER_ADDRESS) as cluster:
+        with behind_the_router(project, env) as cluster:
             attacker = Visitor(cluster.url, "127.0.0.24")
             statuses = [self.sign_in(attacker, "carol", WRONG) for _ in range(11)]
         assert statuses == [200] * 9 + [429] * 2
