@@ -29,6 +29,8 @@ import contextlib
 import socket
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent import futures
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import cycle
 from pathlib import Path
@@ -238,8 +240,21 @@ def serve_instances(
 
     `forwarded` and `source` are the proxy's (see the module's docstring).
     """
-    with contextlib.ExitStack() as stack:
-        instances = [stack.enter_context(serve(project, env, process, health)) for _ in range(n)]
+    with side_by_side([serve(project, env, process, health) for _ in range(n)]) as instances:
         backends = [("127.0.0.1", int(url.rsplit(":", 1)[1])) for url in instances]
-        proxy = stack.enter_context(round_robin_proxy(backends, forwarded, source))
-        yield Cluster(f"http://127.0.0.1:{proxy.port}", instances)
+        with round_robin_proxy(backends, forwarded, source) as proxy:
+            yield Cluster(f"http://127.0.0.1:{proxy.port}", instances)
+
+
+@contextlib.contextmanager
+def side_by_side(managers: Sequence[contextlib.AbstractContextManager[str]]) -> Iterator[list[str]]:
+    """Enter the context managers at the same time (one thread each), and leave them so."""
+    with ThreadPoolExecutor(len(managers)) as pool:
+        entering = [pool.submit(manager.__enter__) for manager in managers]
+        futures.wait(entering)
+    entered = [manager for manager, future in zip(managers, entering, strict=True) if future.exception() is None]
+    try:
+        yield [future.result() for future in entering]  # raises the first failure to start
+    finally:
+        with ThreadPoolExecutor(max(len(entered), 1)) as pool:
+            list(pool.map(lambda manager: manager.__exit__(None, None, None), entered))
