@@ -53,3 +53,22 @@ def test_instances_take_turns_and_share_redis(project: Path, redis: RedisServer)
     pids = [pid for pid, _ in answers]
     assert pids[0] != pids[1] and pids[0::2] == [pids[0]] * 2 and pids[1::2] == [pids[1]] * 2
     assert [int(count) for _, count in answers] == [1, 2, 3, 4]
+
+
+ECHO_APP = """\
+def app(environ, start_response):
+    sent = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode()
+    seen = [environ["REMOTE_ADDR"], environ.get("HTTP_X_FORWARDED_FOR", ""), environ.get("HTTP_X_FORWARDED_PROTO", "")]
+    body = "|".join([*seen, sent]).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+def test_as_a_router_the_proxy_appends_the_client_address_from_its_own_source(tmp_path: Path) -> None:
+    (tmp_path / "wsgi.py").write_text(ECHO_APP)
+    (tmp_path / "Procfile").write_text(f"web: {sys.executable} -m gunicorn -k gthread -w 1 --threads 2 wsgi:app\n")
+    with serve_instances(tmp_path, n=1, health="/", forwarded=True, source="127.0.0.2") as cluster:
+        claimed = {"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "http"}
+        reply = fetch(cluster.url + "/", "POST", data=b"a=1&b=2", headers=claimed)
+    assert reply.text == "127.0.0.2|203.0.113.9, 127.0.0.1|https|a=1&b=2"

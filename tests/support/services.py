@@ -195,9 +195,13 @@ class RedisServer:
             raise RuntimeError(f"only {self.databases - 1} Redis databases per server")
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{self._databases}"
 
-    def stop(self) -> None:
+    def halt(self) -> None:
+        """Stop the server (an outage) but keep its folder: start() brings it back on the same port."""
         if self._proc is not None:
             stop(self._proc, grace=10)
+
+    def stop(self) -> None:
+        self.halt()
         shutil.rmtree(self.root, ignore_errors=True)
 
 

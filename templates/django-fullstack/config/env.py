@@ -1,5 +1,6 @@
 """Reading settings from environment variables (used by config/settings.py)."""
 
+import ipaddress
 import os
 import re
 from urllib.parse import unquote, urlsplit
@@ -39,6 +40,15 @@ def env_list(name, default=()):
     """Read a comma-separated variable as a list."""
     items = [item.strip() for item in os.environ.get(name, "").split(",")]
     return [item for item in items if item] or list(default)
+
+
+def env_networks(name, default):
+    """Read a comma-separated list of addresses or networks (10.0.0.0/8, ::1)."""
+    try:
+        networks = env_list(name, default)
+        return [ipaddress.ip_network(item, strict=False) for item in networks]
+    except ValueError as error:
+        raise SettingsError(f"{name}: {error}.") from None
 
 
 def database_config(url):

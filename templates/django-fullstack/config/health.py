@@ -3,7 +3,8 @@
 It runs first in MIDDLEWARE, before anything reads the Host header or redirects to
 HTTPS: probes send the instance's own address (Host: 10.0.3.7:8000) over plain HTTP.
 It says 200 only when the site can really serve: the database answers within a few
-seconds, and in production the collected static files are there.
+seconds, Redis too when REDIS_URL is set, and in production the collected static files
+are there.
 """
 
 import logging
@@ -39,6 +40,20 @@ def database_answers():
     return True
 
 
+def redis_answers():
+    """A PING to REDIS_URL's server, bounded in time."""
+    from redis import Redis, RedisError  # only needed when REDIS_URL is set
+
+    seconds = STATEMENT_TIMEOUT_MS / 1000
+    timeouts = {"socket_timeout": seconds, "socket_connect_timeout": seconds}
+    try:
+        with Redis.from_url(settings.REDIS_URL, **timeouts) as client:
+            return bool(client.ping())
+    except RedisError:
+        logger.exception("Health check: Redis did not answer")
+        return False
+
+
 def static_files_collected():
     """False when production static files are missing (collectstatic not run)."""
     # In development (DEBUG) runserver serves static files from the apps themselves.
@@ -53,6 +68,8 @@ def health_report():
         "database": "ok" if database_answers() else "unavailable",
         "static": "ok" if static_files_collected() else "missing",
     }
+    if settings.REDIS_URL:
+        checks["redis"] = "ok" if redis_answers() else "unavailable"
     healthy = all(value == "ok" for value in checks.values())
     return (200 if healthy else 503), {"status": "ok" if healthy else "error", **checks}
 

@@ -36,6 +36,18 @@ def test_health_is_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["database"] == "unavailable"
 
 
+def test_health_is_503_when_redis_does_not_answer(client, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "static": "ok",
+        "redis": "unavailable",
+    }
+
+
 @pytest.fixture
 def nothing_collected(settings, tmp_path):
     """Production's static files storage, with an empty STATIC_ROOT."""
