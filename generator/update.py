@@ -189,7 +189,7 @@ def too_new_message(current: Status, name: str) -> str:
         f"{name} comes from template {current.current}, newer than the newest release of its source ({current.newest})"
     )
     if current.bundled:
-        return f"{where}: upgrade newproj (pip install --upgrade newproj)"
+        return f"{where}: install a newer newproj (uv tool install --force ./newproj from an up-to-date clone)"
     if releases.is_local(current.source):
         return f"{where}: bring the template clone up to date (git -C {current.source} pull --tags), then retry"
     return f"{where}: point the project at the repository that has it (newproj update --source URL)"

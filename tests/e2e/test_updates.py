@@ -204,5 +204,5 @@ def test_refusals_change_nothing(workdir, cli_env, tmp_path):
     commit(future, "made by a newer newproj")
     before = digest(future)
     newer = newproj("update", str(future), env=cli_env)
-    assert newer.returncode == 2 and "upgrade newproj" in newer.stderr and "Traceback" not in newer.stderr
+    assert newer.returncode == 2 and "install a newer newproj" in newer.stderr and "Traceback" not in newer.stderr
     assert digest(future) == before
