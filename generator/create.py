@@ -140,7 +140,7 @@ def project_answers(inputs: Inputs) -> dict[str, Any]:
     if inputs.interactive:
         from newproj import prompts
 
-        checks = {"project_name": _name_and_folder_problem, "author_email": _email_problem}
+        checks = {"project_name": _name_and_folder_problem, "author_email": email_problem}
         for q in answer_rules.TEMPLATE_QUESTIONS:
             if q.key not in result and not (q.key == "project_name" and inputs.dest is not None):
                 result[q.key] = prompts.text(q.question, fallbacks[q.key], checks.get(q.key, _no_problem))
@@ -164,7 +164,7 @@ def _name_and_folder_problem(value: str) -> str | None:
     return problem
 
 
-def _email_problem(value: str) -> str | None:
+def email_problem(value: str) -> str | None:
     return None if answer_rules.EMAIL.match(value) else "give an e-mail address like name@example.com"
 
 

@@ -656,7 +656,10 @@ def first_run(project: Path, account: Account | None, wanted_: Wanted, interacti
     if interactive and account and prompts.confirm("Create your first account now?", default=True):
         login = None
         if account.login:
-            login = prompts.text(f"{account.login} for your first account", account.default, _login_problem)
+            from newproj.create import email_problem
+
+            problem = email_problem if account.login == "E-mail" else _login_problem
+            login = prompts.text(f"{account.login} for your first account", account.default, problem)
         if create_account(project, account, login) != 0:
             _echo(err)(f"No account was created; run it later in {project}:\n{account.typed(login)}")
     start = wanted_.run or (interactive and prompts.confirm("Start it now?", default=True))

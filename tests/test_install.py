@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.harness import REPO, fetch, free_port, newproj, readme_block, run_bash
 
@@ -429,3 +430,38 @@ def test_a_flask_api_first_account_is_offered_at_the_terminal_and_signs_in(tmp_p
     assert "Created user grace (admin)." in screen and "EXIT=0" in screen
     signed_in = run_bash(tmp_path / "shop_api", f".venv/bin/python -c {shlex.quote(SIGN_IN_API.format(name='grace'))}")
     assert signed_in.stdout.strip() == "201 ['expires_at', 'token']"
+
+
+@pytest.mark.parametrize(
+    ("template", "answers", "expected"),
+    [
+        (
+            "flask-webapp",
+            {"accounts": "none", "admin": "yes"},
+            ".venv/bin/flask --app club users create-staff ada@example.com",
+        ),
+        (
+            "flask-webapp",
+            {"accounts": "login", "admin": "no"},
+            ".venv/bin/flask --app club users create ada@example.com",
+        ),
+        ("flask-webapp", {"accounts": "external", "admin": "yes", "stack_control": "yes"}, None),
+        ("flask-api", {"purpose": "api", "accounts": "login"}, ".venv/bin/flask --app club users create ada"),
+        ("flask-api", {"purpose": "api", "accounts": "external"}, None),
+        ("django-fullstack", {"accounts": "none", "admin": "yes"}, ".venv/bin/python manage.py createsuperuser"),
+    ],
+    ids=["webapp-staff-only", "webapp-login", "webapp-external", "api-login", "api-external", "django-admin"],
+)
+def test_the_first_account_is_made_with_the_apps_own_cli(
+    tmp_path: Path, template: str, answers: dict[str, str], expected: str | None
+) -> None:
+    """Which command makes the first account, read from the rendered app's CLI; none where sign-in is elsewhere."""
+    from newproj import install
+
+    from tests.support.harness import generate
+
+    data = {"purpose": "website", **answers, "author_email": "ada@example.com"}
+    project = generate(tmp_path / "club", template, data, "--no-git")
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    account = install.account_command(project, recorded)
+    assert (account.typed() if account else None) == expected
