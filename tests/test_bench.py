@@ -13,7 +13,9 @@ from tests.support.harness import REPO
 
 TEMPLATES = ("flask-api", "flask-webapp", "django-fullstack")
 # Item number -> rows per template (item 1 is one row for newproj itself).
-PER_TEMPLATE = {2: 1, 3: 1, 4: 3, 5: 1}
+# Item 4: three figures against a one-route app, the same three against a hand-written app.
+# Item 5: the README's Tests block, then pytest alone for the default and the richest answers.
+PER_TEMPLATE = {2: 1, 3: 1, 4: 6, 5: 3}
 FIGURE = re.compile(r"^[\d,.]+ (ms|s|req/s|MiB)$")
 
 
@@ -70,3 +72,24 @@ def test_the_headline_row_says_where_the_time_went(quick_run: subprocess.Complet
         # Each set-up step's CPU time, and the whole run's: the figures that a loaded machine does not inflate.
         assert re.search(r"dependencies [\d.]+ m?s \([\d.]+ m?s CPU\)", note), note
         assert re.search(r"; [\d.]+ m?s CPU in all, load average ", note), note
+
+
+@pytest.mark.e2e
+def test_serving_is_compared_with_a_hand_written_app_too(quick_run: subprocess.CompletedProcess[str]) -> None:
+    rows = [row for row in table_rows(quick_run.stdout) if row[0] == "4"]
+    for template in TEMPLATES:
+        mine = [row[1] for row in rows if row[1].startswith(f"{template}:")]
+        assert sum("one-route" in what for what in mine) == 3, mine
+        assert sum("hand-written" in what and "SELECT 1" in what for what in mine) == 3, mine
+
+
+@pytest.mark.e2e
+def test_the_suite_rows_cover_the_richest_answers_and_say_their_cpu_time(
+    quick_run: subprocess.CompletedProcess[str],
+) -> None:
+    for template in TEMPLATES:
+        suites = [row for row in table_rows(quick_run.stdout) if row[1].startswith(f"{template}: its pytest suite")]
+        assert [row[5] for row in suites] == ["< 5 s", "< 5 s"]
+        assert "default answers" in suites[0][1] and "accounts=roles" in suites[1][1]
+        notes = [line for line in quick_run.stdout.splitlines() if line.startswith(f"Row 5, {template} (")]
+        assert len(notes) == 2 and all(re.search(r"[\d.]+ m?s of CPU time", note) for note in notes), notes

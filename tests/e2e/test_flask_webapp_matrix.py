@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.flask_webapp import PROJECT, VARIANTS, project_for
-from tests.support.harness import bash, committed_text, readme_block
+from tests.support.harness import bash, committed_text, python, readme_block
 
 pytestmark = pytest.mark.e2e
 
@@ -129,3 +129,13 @@ def test_migrations_match_the_models(variant: tuple[str, Path]) -> None:
 def test_setup_and_tests_leave_the_git_tree_clean(variant: tuple[str, Path]) -> None:
     _, project = variant
     assert bash(project, "git status --porcelain") == ""
+
+
+def test_serving_workers_import_no_alembic(variant: tuple[str, Path]) -> None:
+    # What gunicorn's workers load (the Procfile's wsgi:app); `flask db` still has it.
+    _, project = variant
+    code = (
+        f"import sys\nimport {PROJECT}.wsgi\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('alembic', 'flask_migrate'))))"
+    )
+    assert python(project, code, {"SECRET_KEY": "x"}).strip().endswith("[]")

@@ -26,14 +26,18 @@ STATEMENT_TIMEOUT_MS = 3000
 def database_answers():
     """One round trip to the database, bounded in time."""
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql":
+            # The time limit holds only inside this transaction.
+            with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true)",
                     [str(STATEMENT_TIMEOUT_MS)],
                 )
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+                select_one(cursor)
+        else:
+            # No time limit to set: no transaction to open and commit either.
+            with connection.cursor() as cursor:
+                select_one(cursor)
     except DatabaseError:
         logger.exception("Health check: the database did not answer")
         return False
@@ -52,6 +56,11 @@ def redis_answers():
     except RedisError:
         logger.exception("Health check: Redis did not answer")
         return False
+
+
+def select_one(cursor):
+    cursor.execute("SELECT 1")
+    cursor.fetchone()
 
 
 def static_files_collected():
