@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.flask_webapp import PROJECT, VARIANTS, project_for
-from tests.support.harness import bash, committed_text, python, readme_block
+from tests.support.flask_webapp import PROJECT, VARIANTS, project_for, serve_on
+from tests.support.harness import bash, committed_text, fetch, python, readme_block
+from tests.support.schema_fuzz import run_schemathesis
+from tests.support.services import chromium
 
 pytestmark = pytest.mark.e2e
 
@@ -139,3 +141,35 @@ def test_serving_workers_import_no_alembic(variant: tuple[str, Path]) -> None:
         "print(sorted(m for m in sys.modules if m.startswith(('alembic', 'flask_migrate'))))"
     )
     assert python(project, code, {"SECRET_KEY": "x"}).strip().endswith("[]")
+
+
+def test_the_prediction_api_serves_its_document_and_docs_under_gunicorn(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """The model service with staff screens: predictions, a local Swagger UI that the site's
+    strict CSP lets run, and Schemathesis with every check finding nothing."""
+    project = project_for("model-staff", tmp_path_factory.getbasetemp() / "flask-webapp")
+    with serve_on(project, env={"WEB_CONCURRENCY": "2"}) as (base, _):
+        flower = {"sepal_length": 6.7, "sepal_width": 3.0, "petal_length": 5.6, "petal_width": 2.2}
+        answer = fetch(base + "/api/predict", "POST", json_body=flower)
+        assert answer.status == 200 and answer.json()["label"] == "virginica", answer.text
+        assert "server-timing" in answer.headers
+        assert fetch(base + "/openapi.json").json()["openapi"].startswith("3.")
+
+        with chromium() as browser:
+            page = browser.new_page()  # type: ignore[attr-defined]
+            page.add_init_script(
+                "window.blocked = [];"
+                "document.addEventListener('securitypolicyviolation',"
+                " e => window.blocked.push(e.violatedDirective + ' ' + e.blockedURI));"
+            )
+            outside: list[str] = []
+            page.on("request", lambda r: r.url.startswith(base) or outside.append(r.url))
+            page.goto(base + "/api/docs")
+            page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+            paths = page.locator(".opblock-summary-path").all_inner_texts()
+            assert any("/api/predict" in path for path in paths), paths
+            assert page.evaluate("window.blocked") == [] and outside == []
+
+        result = run_schemathesis(base, max_examples=15, time_limit_s=300)
+        assert result.ok, result.report()
