@@ -37,6 +37,8 @@ def template_root(root: Path, filler: int = 0) -> Path:
     """A copy of the real copier.yml with three tiny templates; filler adds that many files each."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "templates" / "copier.yml", root / "copier.yml")
+    (root / "_shared").mkdir()
+    shutil.copy(REPO / "templates" / "_shared" / "copier-answers.yml", root / "_shared")
     for name in ("flask-api", "flask-webapp", "django-fullstack"):
         folder = root / name
         package = folder / "{{ package_name }}"
