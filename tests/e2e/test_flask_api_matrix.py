@@ -97,7 +97,7 @@ def test_a_user_store_only_when_accounts_need_one(projects: dict[str, Path]) -> 
         r'create_table\(\s*"(\w+)"',
         "".join(path.read_text() for path in (dest / "migrations" / "versions").glob("*.py")),
     )
-    assert sorted(tables) == ["tokens", "users"]
+    assert sorted(tables) == ["sign_in_failures", "tokens", "users"]
     assert "users" in (dest / "README.md").read_text() and "data=none" in (dest / "README.md").read_text()
 
 
