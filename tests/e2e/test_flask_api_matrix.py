@@ -10,12 +10,16 @@ Expensive proofs (gunicorn from the Procfile, HTTP, schemathesis with every chec
   without (with WWW-Authenticate), 403 for a member, migrations from the release line.
 - model: purpose=model-service data=none accounts=none: prediction, batch, health, no
   database file anywhere, nothing SQL installed or imported.
+- login: purpose=api data=few accounts=login under 3 workers: failed POST /api/tokens are
+  refused with 429 after exactly the limits .env.example documents, per account and per
+  address, across workers; a spoofed X-Forwarded-For buys no extra guesses.
 - oidc: accounts=external against the real OpenID provider: its token accepted, an altered
   and an expired one refused with 401.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 from typing import Any
@@ -93,7 +97,7 @@ def test_a_user_store_only_when_accounts_need_one(projects: dict[str, Path]) -> 
         r'create_table\(\s*"(\w+)"',
         "".join(path.read_text() for path in (dest / "migrations" / "versions").glob("*.py")),
     )
-    assert sorted(tables) == ["tokens", "users"]
+    assert sorted(tables) == ["sign_in_failures", "tokens", "users"]
     assert "users" in (dest / "README.md").read_text() and "data=none" in (dest / "README.md").read_text()
 
 
@@ -154,13 +158,46 @@ def test_roles_on_postgresql_under_gunicorn(projects: dict[str, Path], postgres:
         assert result.ok, result.report()
 
 
-def token(base: str, name: str) -> dict[str, str]:
-    import base64
+def basic(name: str, password: str) -> dict[str, str]:
+    pair = base64.b64encode(f"{name}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {pair}"}
 
-    pair = base64.b64encode(f"{name}:pw-{name}".encode()).decode()
-    reply = fetch(base + "/api/tokens", "POST", headers={"Authorization": f"Basic {pair}"})
+
+def token(base: str, name: str) -> dict[str, str]:
+    reply = fetch(base + "/api/tokens", "POST", headers=basic(name, f"pw-{name}"))
     assert reply.status == 201, reply.text
     return {"Authorization": f"Bearer {json_of(reply)['token']}"}
+
+
+def documented_limit(dest: Path, name: str) -> int:
+    match = re.search(rf"^# {name}=(\d+)$", (dest / ".env.example").read_text(), re.MULTILINE)
+    assert match, f".env.example documents no {name}"
+    return int(match.group(1))
+
+
+def test_token_sign_in_limits_hold_across_three_workers(projects: dict[str, Path]) -> None:
+    dest = project(projects, "login")
+    per_account = documented_limit(dest, "SIGN_IN_FAILURES_PER_ACCOUNT")
+    per_address = documented_limit(dest, "SIGN_IN_FAILURES_PER_ADDRESS")
+    env = {"WEB_CONCURRENCY": "3", "DATABASE_URL": f"sqlite:///{dest / 'instance' / 'limits.sqlite3'}"}
+    bash(dest, procfile_command(dest, "release"), env)
+    run_bash(dest, f".venv/bin/flask --app {PROJECT} users create ada --password pw-ada", env)
+    with serve(dest, env) as base:
+
+        def attempt(name: str, password: str = "wrong", **headers: str) -> Any:  # noqa: S107
+            # A new connection each time, so gunicorn's 3 workers share the attempts.
+            return fetch(base + "/api/tokens", "POST", headers={**basic(name, password), **headers})
+
+        statuses = [attempt("ada").status for _ in range(per_account + 2)]
+        assert statuses == [401] * per_account + [429] * 2
+        locked = attempt("ada", "pw-ada")
+        assert locked.status == 429 and int(locked.headers["retry-after"]) > 0, locked.text
+        # Rotating X-Forwarded-For from a direct client (no BEHIND_PROXY) is no new address.
+        spoofed = [
+            attempt(f"ghost{n}", **{"X-Forwarded-For": f"198.51.100.{n}"}).status
+            for n in range(per_address - per_account + 1)
+        ]
+        assert spoofed == [401] * (per_address - per_account) + [429]
 
 
 def test_model_service_without_a_database(projects: dict[str, Path]) -> None:

@@ -1,5 +1,7 @@
 """Host checks, proxy handling and the security headers every response gets."""
 
+import ipaddress
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Request, Response, current_app, request
@@ -49,10 +51,40 @@ def init_app(app: Flask) -> None:
         "AppRequest", (HostCheckedRequest,), {"allowed_hosts": list(hosts)}
     )
     if app.config.get("BEHIND_PROXY"):
-        # Trust exactly one proxy hop for the client address and the scheme.
-        # Only safe when every request really comes through that proxy.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)  # type: ignore[method-assign]
+        proxy = TrustedProxyFix(app.wsgi_app, app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = proxy  # type: ignore[method-assign]
     app.after_request(add_security_headers)
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxyFix:
+    """Read X-Forwarded-For and -Proto only from a request a trusted proxy sent.
+
+    One hop is trusted (the last address the proxy appended), and only when the
+    connection itself comes from one of the proxy networks: a client who reaches the
+    API directly writes whatever forwarded headers it likes, and they are ignored.
+    """
+
+    def __init__(self, app: Any, networks: Iterable[str]) -> None:
+        self.app = app
+        self.fixed = ProxyFix(app, x_for=1, x_proto=1)
+        self.networks: list[Network] = [
+            ipaddress.ip_network(net, strict=False) for net in networks
+        ]
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if self.is_trusted(environ.get("REMOTE_ADDR", "")):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+    def is_trusted(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
 
 
 def add_security_headers(response: Response) -> Response:
