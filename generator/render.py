@@ -40,7 +40,7 @@ def render(
     from plumbum import ProcessExecutionError
 
     try:
-        clones = _temporary_files_in(scratch) if scratch is not None else contextlib.nullcontext()
+        clones = temporary_files_in(scratch) if scratch is not None else contextlib.nullcontext()
         with warnings.catch_warnings(), clones:
             warnings.simplefilter("ignore")
             copier.run_copy(
@@ -84,7 +84,7 @@ def render(
 
 
 @contextlib.contextmanager
-def _temporary_files_in(folder: Path) -> Iterator[None]:
+def temporary_files_in(folder: Path) -> Iterator[None]:
     """Point Copier's temporary clones at a folder this run removes (and the next run finds)."""
     folder.mkdir(exist_ok=True)
     before, tempfile.tempdir = tempfile.tempdir, str(folder)

@@ -21,6 +21,7 @@ from typing import Any
 
 from newproj import migrations, releases, repo, transplant
 from newproj.errors import BadInput, ConflictsRemain, DirtyTree, NewprojError, NotAProject, TooNew
+from newproj.render import temporary_files_in
 
 ANSWERS_FILE = ".copier-answers.yml"
 MARKER = re.compile(r"^(<{7}|>{7}) ", re.MULTILINE)
@@ -278,7 +279,11 @@ def _target(request: Request, current: Status) -> str:
 @contextmanager
 def _scratch_clone(top: Path) -> Iterator[Path]:
     """A clone of the project's repository that borrows its objects; removed afterwards, whatever happens."""
-    with tempfile.TemporaryDirectory(prefix="newproj-update-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="newproj-update-") as scratch,
+        # Copier's own clones too, so an interrupt at any moment leaves none behind.
+        temporary_files_in(Path(scratch) / "tmp"),
+    ):
         work_top = Path(scratch) / "repo"
         repo.git("clone", "-q", "--shared", "--no-checkout", "--", str(top), str(work_top))
         head = repo.git("rev-parse", "HEAD", cwd=top).stdout.strip()
