@@ -751,11 +751,10 @@ def suite_seconds(project: Path, runs: int) -> tuple[float, float]:
     """Median wall time and CPU time (user + system, with its children) of the project's pytest."""
     walls, cpus = [], []
     for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = children_cpu()
         argv = [str(project / ".venv" / "bin" / "python"), "-m", "pytest", "-q"]
         walls.append(run(argv, cwd=project, env=venv_env(project), timeout=600))
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        cpus.append(children_cpu() - before)
     return median(walls), median(cpus)
 
 
