@@ -174,9 +174,9 @@ def create(
     trust: bool,
 ) -> None:
     """Create a project in DEST (default: a folder named after the project)."""
+    from newproj import bytecode, report
     from newproj import create as creating
     from newproj import install as installing
-    from newproj import report
 
     wanted = installing.check_wanted(installing.Wanted(install, run_app, port, wheelhouse, trust, source), dry_run)
     _check_template(template, source)
@@ -194,21 +194,29 @@ def create(
     result = creating.create(inputs, dry_run=dry_run, use_git=not no_git)
     with creating.kept_on_interrupt(result):
         setup = account = None
-        if not dry_run and installing.wanted(wanted.install, wanted.run, inputs.interactive, wanted.trusted):
-            setup = installing.set_up(result.destination, wanted.wheelhouse, show=source is not None)
-            account = installing.account_command(result.destination, result.data)
-            result.next_steps = installing.next_steps(result.next_steps, setup, account)
-        elif not dry_run and inputs.interactive and not wanted.trusted and wanted.install is None:
-            result.notes.append(installing.UNTRUSTED_NOTE)
-        if as_json:
-            report.emit_json(report.result_json(result, setup))
-            for note in result.notes:
-                click.echo(note, err=True)
-        else:
-            report.result_text(result, setup, recommendation_shown=inputs.interactive)
-        if setup is not None:
-            installing.check(setup)
-            installing.first_run(result.destination, account, wanted, inputs.interactive and not as_json, err=as_json)
+        try:
+            if not dry_run and installing.wanted(wanted.install, wanted.run, inputs.interactive, wanted.trusted):
+                setup = installing.set_up(
+                    result.destination, wanted.wheelhouse, show=source is not None, run=wanted.run, port=wanted.port
+                )
+                account = installing.account_command(result.destination, result.data)
+                result.next_steps = installing.next_steps(result.next_steps, setup, account)
+            elif not dry_run and inputs.interactive and not wanted.trusted and wanted.install is None:
+                result.notes.append(installing.UNTRUSTED_NOTE)
+            if as_json:
+                report.emit_json(report.result_json(result, setup))
+                for note in result.notes:
+                    click.echo(note, err=True)
+            else:
+                report.result_text(result, setup, recommendation_shown=inputs.interactive)
+            if setup is not None:
+                installing.check(setup)
+                talk = inputs.interactive and not as_json
+                installing.first_run(result.destination, account, wanted, talk, err=as_json, server=setup.server)
+        finally:
+            if setup is not None:
+                setup.stop_server()  # when anything above ended early; serving stops it itself
+            bytecode.finish_keeping()
 
 
 @cli.command()

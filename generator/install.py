@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from newproj import bytecode
 from newproj.errors import EXIT_INTERRUPTED, BadInput, InstallFailed, Interrupted, ServerFailed
 
 VENV = ".venv"
@@ -69,6 +70,8 @@ class Outcome:
     failed: str | None = None
     detail: list[str] = field(default_factory=list)
     retry: str | None = None
+    reused_bytecode: int = 0  # compiled modules copied from an earlier project instead of compiled again
+    server: Server | None = None  # the development server, when --run started it while the migrations ran
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,11 @@ class Outcome:
     @property
     def seconds(self) -> float:
         return sum(s.seconds for s in self.steps)
+
+    def stop_server(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -94,6 +102,7 @@ class Outcome:
                 }
                 for s in self.steps
             ],
+            "reused_bytecode": self.reused_bytecode,
             "failed_step": self.failed,
             "error": "\n".join(self.detail) or None,
             "retry": self.retry,
@@ -246,14 +255,20 @@ def _fallback_venv() -> Step:
     return Step("venv", doing, done, argv, shlex.join(argv))
 
 
-def set_up(project: Path, wheelhouse: Path | None = None, show: bool = False) -> Outcome:
-    """Create .venv, install the locked dependencies, apply migrations; report, never raise on failure."""
+def set_up(
+    project: Path, wheelhouse: Path | None = None, show: bool = False, run: bool = False, port: int | None = None
+) -> Outcome:
+    """Create .venv, install the locked dependencies, apply migrations; report, never raise on failure.
+
+    With run, the development server starts as the migrations begin: importing the app takes it
+    about as long as the migrations take, and the two share the machine's cores. Its output is
+    held back, and nothing is asked of it, until the migrations have ended; if they fail, it is stopped.
+    """
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    tool = installer()
-    steps = plan(project, tool, wheelhouse)
-    outcome = Outcome(project, tool)
+    steps = plan(project, installer(), wheelhouse)
+    outcome = Outcome(project, installer())
     console = Console(stderr=True, highlight=False)
     if show:
         console.print("Running the template's set-up commands (allowed by --trust):", markup=False)
@@ -261,22 +276,43 @@ def set_up(project: Path, wheelhouse: Path | None = None, show: bool = False) ->
             console.print(f"  {step.typed}", markup=False)
     # Plain text: tool output such as "[alembic.runtime.migration]" is not rich markup.
     columns = (SpinnerColumn(), TextColumn("{task.description}", markup=False), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        for index, step in enumerate(steps):
-            result, tail = _interruptible(project, step, progress, steps[index:])
-            if result.exit_code != 0 and step.name == "venv" and tool == "uv":
-                # Offline, uv cannot fetch the seed packages; the standard library's venv brings its own pip.
-                console.print(f"[yellow]![/] {step.doing} failed; trying python -m venv")
-                step = _fallback_venv()
-                result, tail = _interruptible(project, step, progress, [step, *steps[index + 1 :]])
-            outcome.steps.append(result)
-            if result.exit_code != 0:
-                outcome.failed, outcome.detail = step.name, tail
-                outcome.retry = retry_command(project, steps[index:])
-                console.print(f"[red]x[/] {step.doing} failed (exit {result.exit_code})")
-                break
-            console.print(f"[green]✓[/] {step.done} ({result.seconds:.1f} s)")
+    try:
+        with Progress(*columns, console=console, transient=True) as progress:
+            _run_steps(project, steps, outcome, progress, console, run, port)
+    except BaseException:
+        outcome.stop_server()
+        raise
+    if not outcome.ok:
+        outcome.stop_server()
+    else:
+        bytecode.keep_in_background(project / VENV)
     return outcome
+
+
+def _run_steps(
+    project: Path, steps: list[Step], outcome: Outcome, progress: Any, console: Any, run: bool, port: int | None
+) -> None:
+    tool = outcome.installer
+    for index, step in enumerate(steps):
+        if run and step.name == "migrations":
+            doing = f"Starting the development server while the migrations run: {run_command(project)}"
+            console.print(doing, markup=False, soft_wrap=True)
+            outcome.server = start_server(project, port, hold=True)
+        result, tail = _interruptible(project, step, progress, steps[index:])
+        if result.exit_code != 0 and step.name == "venv" and tool == "uv":
+            # Offline, uv cannot fetch the seed packages; the standard library's venv brings its own pip.
+            console.print(f"[yellow]![/] {step.doing} failed; trying python -m venv")
+            step = _fallback_venv()
+            result, tail = _interruptible(project, step, progress, [step, *steps[index + 1 :]])
+        outcome.steps.append(result)
+        if result.exit_code != 0:
+            outcome.failed, outcome.detail = step.name, tail
+            outcome.retry = retry_command(project, steps[index:])
+            console.print(f"[red]x[/] {step.doing} failed (exit {result.exit_code})")
+            return
+        console.print(f"[green]✓[/] {step.done} ({result.seconds:.1f} s)")
+        if step.name == "dependencies":
+            outcome.reused_bytecode = bytecode.reuse(project / VENV)
 
 
 def _interruptible(project: Path, step: Step, progress: Any, left: list[Step]) -> tuple[StepResult, list[str]]:
@@ -396,14 +432,23 @@ def check_port_free(port: int | None) -> None:
             raise BadInput(f"port {port} is in use ({error.strerror}); choose another with --port") from error
 
 
-def serve(project: Path, err: bool = False, port: int | None = None) -> int:
-    """Start the development server, print its URL once /health answers, and stop it on Ctrl-C."""
-    command = run_command(project)
-    echo = _echo(err)
-    echo(f"Starting the development server: {command}")
-    with _ctrl_c_stops():
+@dataclass
+class Server:
+    """A development server started in its own session, and the thread reading its output."""
+
+    proc: subprocess.Popen[str]
+    reader: _Reader
+
+    def stop(self) -> None:
+        _stop_group(self.proc)
+        self.reader.join(STOP_GRACE)
+
+
+def start_server(project: Path, port: int | None = None, hold: bool = False) -> Server:
+    """Start the README's Run command in its own session; with hold, keep its output back until `show`."""
+    with _ctrl_c_stops():  # the server must not inherit an ignored SIGINT
         proc = subprocess.Popen(
-            ["bash", "-c", command],
+            ["bash", "-c", run_command(project)],
             cwd=project,
             env=venv_env(project, port_env(port)),
             stdin=subprocess.DEVNULL,
@@ -413,15 +458,28 @@ def serve(project: Path, err: bool = False, port: int | None = None) -> int:
             errors="replace",
             start_new_session=True,
         )
-        reader = _Reader(proc)
-        reader.start()
+    reader = _Reader(proc, hold)
+    reader.start()
+    return Server(proc, reader)
+
+
+def serve(project: Path, err: bool = False, port: int | None = None, server: Server | None = None) -> int:
+    """Start the development server (or take the one started during the set-up), print its URL once /health
+    answers, and stop it on Ctrl-C."""
+    echo = _echo(err)
+    with _ctrl_c_stops():
+        if server is None:
+            echo(f"Starting the development server: {run_command(project)}")
+            server = start_server(project, port)
+        proc, reader = server.proc, server.reader
         try:
             url, status = _wait_ready(proc, reader)
+            reader.show()
+            bytecode.keep_in_background(project / VENV)  # what the server imported beyond the migrations
             echo(f"Serving at {url}/ (GET /health answered {status}); press Ctrl-C to stop.")
             code = proc.wait()
         except KeyboardInterrupt:
-            _stop_group(proc)
-            reader.join(STOP_GRACE)
+            server.stop()
             echo("Stopped the development server.")
             return 0
     reader.join(STOP_GRACE)
@@ -457,21 +515,31 @@ def _ctrl_c_stops() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-class _Reader(threading.Thread):
-    """Copies the server's output to stderr and notes the first URL it prints."""
+# Django's development server checks for unapplied migrations as it starts: started while they
+# were being applied, it reports them, and by the time its output is shown that is no longer true.
+STALE = re.compile(r"^You have \d+ unapplied migration|^Run 'python manage\.py migrate' to apply them")
 
-    def __init__(self, proc: subprocess.Popen[str]) -> None:
+
+class _Reader(threading.Thread):
+    """Copies the server's output to stderr (held back until `show` when asked) and notes the first URL it prints."""
+
+    def __init__(self, proc: subprocess.Popen[str], hold: bool = False) -> None:
         super().__init__(daemon=True)
         self.proc = proc
         self.url: str | None = None
         self.found = threading.Event()
         self.tail: deque[str] = deque(maxlen=TAIL)
+        self.held: list[str] | None = [] if hold else None
+        self.lock = threading.Lock()
 
     def run(self) -> None:
         for line in _lines(self.proc.stdout):
             self.tail.append(line)
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
+            with self.lock:
+                if self.held is not None:
+                    self.held.append(line)
+                else:
+                    _write_err(line)
             match = URL.search(line)
             if match and self.url is None:
                 scheme, host, port = match.groups()
@@ -479,8 +547,21 @@ class _Reader(threading.Thread):
                 self.found.set()
         self.found.set()
 
+    def show(self) -> None:
+        """Print what was held back (but a start-up report the migrations have since made untrue), then go live."""
+        with self.lock:
+            for line in self.held or ():
+                if not STALE.search(line):
+                    _write_err(line)
+            self.held = None
+
     def tail_text(self) -> str:
         return "\n".join(f"  {line}" for line in self.tail) or "  (no output)"
+
+
+def _write_err(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 def _wait_ready(proc: subprocess.Popen[str], reader: _Reader) -> tuple[str, int]:
@@ -649,7 +730,9 @@ def next_steps(steps: list[str], outcome: Outcome, account: Account | None) -> l
     return left
 
 
-def first_run(project: Path, account: Account | None, wanted_: Wanted, interactive: bool, err: bool) -> None:
+def first_run(
+    project: Path, account: Account | None, wanted_: Wanted, interactive: bool, err: bool, server: Server | None = None
+) -> None:
     """At a terminal: offer the first account, then to start the app; with --run: start it."""
     from newproj import prompts
 
@@ -664,4 +747,6 @@ def first_run(project: Path, account: Account | None, wanted_: Wanted, interacti
             _echo(err)(f"No account was created; run it later in {project}:\n{account.typed(login)}")
     start = wanted_.run or (interactive and prompts.confirm("Start it now?", default=True))
     if start:
-        serve(project, err=err, port=wanted_.port)
+        serve(project, err=err, port=wanted_.port, server=server)
+    elif server is not None:
+        server.stop()

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -186,11 +186,7 @@ def test_run_serves_health_and_stops_on_sigint(tmp_path: Path, inherited: signal
         text=True,
         preexec_fn=ignore_sigint if inherited == signal.SIG_IGN else None,
     )
-    lines: list[str] = []
-    serving = threading.Event()
-    reader = threading.Thread(target=_collect, args=(proc, lines, serving), daemon=True)
-    reader.start()
-    try:
+    with watched(proc, tmp_path) as (lines, serving):
         assert serving.wait(300), "newproj never said where it serves:\n" + "".join(lines)
         url = next(m.group(1) for line in lines if (m := re.search(r"^Serving at (\S+)/ ", line)))
         assert url == f"http://127.0.0.1:{port}"
@@ -201,13 +197,24 @@ def test_run_serves_health_and_stops_on_sigint(tmp_path: Path, inherited: signal
         assert proc.wait(60) == 0, "".join(lines)
         assert _refused(url), "the development server still answers after newproj stopped"
         assert not _strays(tmp_path), "processes of the development server outlived newproj"
+    assert "Stopped the development server." in "".join(lines)
+
+
+@contextlib.contextmanager
+def watched(proc: subprocess.Popen[str], folder: Path) -> Iterator[tuple[list[str], threading.Event]]:
+    """newproj's output as it comes, and an event set when it says where it serves; nothing left running after."""
+    lines: list[str] = []
+    serving = threading.Event()
+    reader = threading.Thread(target=_collect, args=(proc, lines, serving), daemon=True)
+    reader.start()
+    try:
+        yield lines, serving
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        _kill_strays(tmp_path)
-    reader.join(10)
-    assert "Stopped the development server." in "".join(lines)
+        _kill_strays(folder)
+        reader.join(10)
 
 
 def _collect(proc: subprocess.Popen[str], lines: list[str], serving: threading.Event) -> None:
@@ -341,6 +348,70 @@ def test_with_trust_the_release_line_is_shown_then_run_without_a_shell(tmp_path:
     assert "release-ran" in result.stderr[shown:ran] and "shell-ran" in result.stderr[shown:ran]  # shown, then run
     assert (project / "release-ran").exists()
     assert not (project / "shell-ran").exists()
+
+
+# A release step that takes two seconds, and a server that notes when it started (it answers 404 on /health,
+# which is an answer: newproj only waits for one).
+SLOW_RELEASE = (
+    'release: python -c "import pathlib, sys, time; time.sleep(2); '
+    "pathlib.Path('released').write_text(repr(time.time())); sys.exit({code})\"\n"
+)
+NOTING_SERVER = (
+    "web: python -c \"import pathlib, time; pathlib.Path('server-started').write_text(repr(time.time()))\" "
+    "&& exec python -m http.server --bind 127.0.0.1 $PORT\n"
+)
+
+
+def slow_release_template(tmp_path: Path, code: int) -> Path:
+    from tests.support.fixtures import template_root
+
+    root = template_root(tmp_path / "team")
+    for name in ("flask-api", "flask-webapp", "django-fullstack"):
+        (root / name / "pyproject.toml.jinja").write_text(TEAM_PYPROJECT)
+        (root / name / "README.md.jinja").write_text("# {{ project_name }}\n")
+        (root / name / "Procfile").write_text(SLOW_RELEASE.format(code=code) + NOTING_SERVER)
+    return root
+
+
+def run_with_slow_release(tmp_path: Path, code: int) -> tuple[Path, int, subprocess.CompletedProcess[str]]:
+    project, port = tmp_path / "shop", free_port()
+    args = ["create", str(project), "--defaults", "--no-git", "--source", str(slow_release_template(tmp_path, code))]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newproj", *args, "--install", "--trust", "--run", "--port", str(port)],
+        env={**os.environ, "CI": "true"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    with watched(proc, tmp_path) as (lines, serving):
+        if code == 0:
+            assert serving.wait(300), "newproj never said where it serves:\n" + "".join(lines)
+            proc.send_signal(signal.SIGINT)
+        proc.wait(300)
+    return project, port, subprocess.CompletedProcess(args, proc.returncode, "".join(lines), "")
+
+
+@pytest.mark.e2e
+def test_run_starts_the_server_while_the_migrations_run_and_serves_once_they_end(tmp_path: Path) -> None:
+    project, port, result = run_with_slow_release(tmp_path, 0)
+    assert result.returncode == 0, result.stdout
+    started, released = (float((project / name).read_text()) for name in ("server-started", "released"))
+    assert started < released, "the server waited for the migrations instead of starting beside them"
+    out = result.stdout
+    assert out.index("Applied migrations") < out.index(f"Serving at http://127.0.0.1:{port}/")
+    assert not _strays(tmp_path)
+
+
+@pytest.mark.e2e
+def test_a_failed_migration_stops_the_server_started_beside_it(tmp_path: Path) -> None:
+    project, port, result = run_with_slow_release(tmp_path, 4)
+    assert result.returncode == 3, result.stdout
+    assert (project / "server-started").exists()  # it had started
+    assert "Applying migrations failed (exit 4)" in result.stdout
+    assert "Serving at" not in result.stdout
+    assert not _strays(tmp_path), "the development server outlived the failed set-up"
+    assert _refused(f"http://127.0.0.1:{port}")
 
 
 def test_port_flag_is_checked_before_anything_is_written(tmp_path: Path) -> None:
