@@ -367,9 +367,11 @@ class TestDjangoFullstack:
         # failure is itself answered with the lockout.
         assert statuses == [200] * 9 + [429] * 3
         assert self.sign_in(attacker, "alice", PASSWORD) == 429
-        # The API's token sign-in shares the lock (it answers 401 with no token).
+        # The API's token sign-in shares the lock: 429 with the whole cool-off to wait,
+        # even for the right password.
         refused = self.token(attacker, "alice", PASSWORD)
-        assert (refused.status, "token" in refused.json()) == (401, False)
+        assert (refused.status, "token" in refused.json()) == (429, False)
+        assert refused.headers["retry-after"] == str(15 * 60)
         assert all(count >= 5 for count in posts_served(project, cluster, "/accounts/login/"))
 
     def test_good_sign_ins_of_another_account_buy_no_guesses(self, cluster: Cluster) -> None:
