@@ -1,12 +1,21 @@
 import pytest
 from django.contrib.auth import get_user_model
+from rest_framework import throttling
 from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery-staple"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, request):
+    # Each test counts API requests (DRF throttles) in an in-process cache of its
+    # own, even when REDIS_URL is set.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
     # Hashed static file names exist only after collectstatic; tests render pages
     # without running it.
     settings.STORAGES = {
@@ -44,3 +53,14 @@ def superuser(db):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def small_api_limits(monkeypatch):
+    """3 anonymous requests a minute per address, 4 per account.
+
+    DRF reads the rates once, at import: they are patched where it keeps them.
+    """
+    small = {"anon": "3/minute", "user": "4/minute"}
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", small)
+    return small
