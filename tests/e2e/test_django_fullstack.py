@@ -516,12 +516,16 @@ def test_roles_tokens_and_sign_in_limits_over_http(released: Path) -> None:
         assert call(base, "/api/products/", "POST", token, product).status == 201
 
         # 27 guesses at victim's password, a good sign-in of erin after every 9 (two
-        # workers, one database): the guesses keep counting, victim stays locked.
+        # workers, one database): the guesses keep counting; the 10th locks victim out,
+        # and from then on the API answers 429 with Retry-After, the right password too.
+        guesses = []
         for _ in range(3):
-            for _ in range(9):
-                assert token_answer(base, "victim", "guess").status == 401
+            guesses += [token_answer(base, "victim", "guess").status for _ in range(9)]
             assert token_answer(base, "erin", "erin-Passphrase-8").status == 200
-        assert "token" not in token_answer(base, "victim", "victim-Passphrase-8").json()
+        assert guesses == [401] * 9 + [429] * 18
+        locked = token_answer(base, "victim", "victim-Passphrase-8")
+        assert (locked.status, "token" in locked.json()) == (429, False)
+        assert locked.headers["retry-after"] == str(15 * 60)
         assert token_answer(base, "erin", "erin-Passphrase-8").status == 200
 
 

@@ -14,7 +14,9 @@ worker restarts (SIGHUP to both masters), with another account's good sign-ins i
 without Redis (the database holds it), and whatever X-Forwarded-For a client writes,
 directly to an instance or through the router; Flask-Limiter's limits hold across the
 instances through Redis; with Redis stopped mid-run /health says so, sign-in goes on, and
-Flask-Limiter falls back to each worker's memory instead of answering 500.
+Flask-Limiter falls back to each worker's memory instead of answering 500. Django's API
+request limits (DRF throttles in the Redis cache) answer exactly their number across the
+instances, then 429 with Retry-After, and its locked-out token sign-in answers 429 too.
 
 flask-api is left out: it keeps no shared state (its README: no rate limit, no cache,
 no REDIS_URL).
@@ -338,10 +340,21 @@ def shop(rendered: dict[str, Path], postgres: PostgresServer) -> tuple[Path, dic
     return project, env
 
 
+# The API's request limits (DRF throttles, README: API_ANON_RATE_LIMIT, API_USER_RATE_LIMIT),
+# per hour so that no window ends during a test.
+API_LIMITS = {"API_ANON_RATE_LIMIT": "7/hour", "API_USER_RATE_LIMIT": "5/hour"}
+
+
 @pytest.fixture(scope="class")
 def shop_cluster(shop: tuple[Path, dict[str, str]], shared_redis: RedisServer) -> Iterator[Cluster]:
-    with behind_the_router(*shop, shared_redis.new_database()) as cluster:
+    project, env = shop
+    with behind_the_router(project, {**env, **API_LIMITS}, shared_redis.new_database()) as cluster:
         yield cluster
+
+
+def gets_served(project: Path, cluster: Cluster, path: str) -> list[int]:
+    """How many GETs of path each instance's access log shows."""
+    return [instance_log(project, url).count(f'"GET {path} ') for url in cluster.instances]
 
 
 class TestDjangoFullstack:
@@ -367,9 +380,11 @@ class TestDjangoFullstack:
         # failure is itself answered with the lockout.
         assert statuses == [200] * 9 + [429] * 3
         assert self.sign_in(attacker, "alice", PASSWORD) == 429
-        # The API's token sign-in shares the lock (it answers 401 with no token).
+        # The API's token sign-in shares the lock: 429 with the whole cool-off to wait,
+        # even for the right password.
         refused = self.token(attacker, "alice", PASSWORD)
-        assert (refused.status, "token" in refused.json()) == (401, False)
+        assert (refused.status, "token" in refused.json()) == (429, False)
+        assert refused.headers["retry-after"] == str(15 * 60)
         assert all(count >= 5 for count in posts_served(project, cluster, "/accounts/login/"))
 
     def test_good_sign_ins_of_another_account_buy_no_guesses(self, cluster: Cluster) -> None:
@@ -389,6 +404,32 @@ class TestDjangoFullstack:
             base = cluster.instances[number % 2] if number % 4 < 2 else cluster.url
             statuses.append(self.sign_in(Visitor(base, "127.0.0.23", claim), "carol", WRONG))
         assert statuses == [200] * 9 + [429] * 3
+
+    def test_the_api_request_limits_hold_across_instances_through_redis(
+        self, shop: tuple[Path, dict[str, str]], cluster: Cluster
+    ) -> None:
+        project, _ = shop
+        # Anonymous reads from one address, half straight at an instance (claiming a new
+        # address each time), half through the router: 7 per hour, whichever of six
+        # workers answers.
+        before = gets_served(project, cluster, "/api/products/")
+        answers = []
+        for number in range(9):
+            claim = {"X-Forwarded-For": f"198.51.100.{number}", "X-Forwarded-Proto": "https"}
+            base = cluster.instances[number % 2] if number % 4 < 2 else cluster.url
+            answers.append(Visitor(base, "127.0.0.26", claim).request("GET", "/api/products/"))
+        assert [answer.status for answer in answers] == [200] * 7 + [429] * 2
+        assert 0 < int(answers[-1].headers["retry-after"]) <= 3600
+        after = gets_served(project, cluster, "/api/products/")
+        assert all(now - then >= 3 for now, then in zip(after, before, strict=True))
+        # With a token the account is counted, from whatever address: 5 per hour.
+        token = self.token(Visitor(cluster.url, "127.0.0.27"), "mallory", PASSWORD).json()["token"]
+        signed = {"Authorization": f"Token {token}"}
+        statuses = [
+            Visitor(cluster.url, f"127.0.0.{address}", signed).request("GET", "/api/products/").status
+            for address in range(28, 35)
+        ]
+        assert statuses == [200] * 5 + [429] * 2
 
     def test_without_redis_the_database_still_holds_the_lockout(self, shop: tuple[Path, dict[str, str]]) -> None:
         project, env = shop

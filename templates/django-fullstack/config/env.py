@@ -42,6 +42,20 @@ def env_list(name, default=()):
     return [item for item in items if item] or list(default)
 
 
+RATE = re.compile(r"[1-9][0-9]*/(second|minute|hour|day|[smhd])")
+
+
+def env_rate(name, default):
+    """Read a request rate such as 100/minute (second, minute, hour or day)."""
+    value = os.environ.get(name, "").strip() or default
+    if not RATE.fullmatch(value):
+        raise SettingsError(
+            f"{name} must be a number of requests per second, minute, hour or day,"
+            f" such as 100/minute, not {value!r}."
+        )
+    return value
+
+
 def env_networks(name, default):
     """Read a comma-separated list of addresses or networks (10.0.0.0/8, ::1)."""
     try:

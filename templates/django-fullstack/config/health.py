@@ -13,11 +13,14 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
 HEALTH_PATH = "/health"
+# What django.utils.cache.add_never_cache_headers writes (with an Expires of now),
+# without parsing and rebuilding the header on every probe.
+NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
 # Milliseconds a health query may take on PostgreSQL; connecting is bounded by
 # DATABASE_CONNECT_TIMEOUT (see config/env.py).
 STATEMENT_TIMEOUT_MS = 3000
@@ -68,7 +71,10 @@ def static_files_collected():
     # In development (DEBUG) runserver serves static files from the apps themselves.
     if settings.DEBUG or not isinstance(staticfiles_storage, ManifestFilesMixin):
         return True
-    return staticfiles_storage.exists(staticfiles_storage.manifest_name)
+    # The manifest this process serves pages with, read once when the storage was
+    # made: empty when collectstatic had not run by then, and pages fail until the
+    # process restarts, whatever is on disk now.
+    return bool(staticfiles_storage.hashed_files)
 
 
 def health_report():
@@ -95,6 +101,5 @@ class HealthCheckMiddleware:
         if request.method not in {"GET", "HEAD"}:
             return HttpResponseNotAllowed(["GET", "HEAD"])
         status, body = health_report()
-        response = JsonResponse(body, status=status)
-        add_never_cache_headers(response)
-        return response
+        headers = {"Cache-Control": NEVER_CACHE, "Expires": http_date()}
+        return JsonResponse(body, status=status, headers=headers)

@@ -10,7 +10,14 @@ from rest_framework import permissions
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's schema, plus "no credentials needed" where that is true."""
+    """drf-spectacular's schema, plus "no credentials needed" where that is true, and
+    the 429 of every operation that a throttle (REST_FRAMEWORK's rates) can refuse."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and self.view.get_throttles():
+            operation["responses"].setdefault("429", THROTTLED)
+        return operation
 
     def get_auth(self):
         auths = super().get_auth()
@@ -34,6 +41,16 @@ ERROR_BODY = {
             ],
         }
     }
+}
+THROTTLED = {
+    "description": "Too many requests; wait as many seconds as Retry-After says.",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the next request is accepted.",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": ERROR_BODY,
 }
 # DRF's search refuses NUL characters (400); the document says so. (?ordering=
 # ignores what it does not know, so any text is fine there.)

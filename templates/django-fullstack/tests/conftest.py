@@ -1,25 +1,59 @@
+import gc
+
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.test import Client, override_settings
+from rest_framework import throttling
 from rest_framework.test import APIClient
 
 PASSWORD = "correct-horse-battery-staple"
 
 
-@pytest.fixture(autouse=True)
-def _test_settings(settings):
-    # Hashed static file names exist only after collectstatic; tests render pages
-    # without running it.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+@pytest.fixture(autouse=True, scope="session")
+def _test_settings():
+    """Settings for the whole run, set once (each change of a setting costs time)."""
+    with override_settings(
+        # API request counts (DRF throttles) stay in this process, even when
+        # REDIS_URL is set; each test empties them (_fresh_cache).
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
         },
-    }
-    # Django's test client speaks plain HTTP, which production redirects to HTTPS
-    # (test_security.py checks that redirect on its own).
-    settings.SECURE_SSL_REDIRECT = False
-    # Strong password hashing is slow on purpose; tests only need it to work.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        # Hashed static file names exist only after collectstatic; tests render
+        # pages without running it.
+        STORAGES={
+            **django_settings.STORAGES,
+            "staticfiles": {
+                "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+            },
+        },
+        # Django's test client speaks plain HTTP, which production redirects to
+        # HTTPS (test_security.py checks that redirect on its own).
+        SECURE_SSL_REDIRECT=False,
+        # Strong password hashing is slow on purpose; tests only need it to work
+        # (test_security.py checks that production uses the strong one).
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    ):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    yield
+    cache.clear()
+
+
+@pytest.fixture(scope="session")
+def openapi_document(_test_settings, django_db_setup, django_db_blocker):
+    """/openapi.json as the site serves it, fetched once: building it takes a while.
+
+    (test_openapi.py checks the response itself.)
+    """
+    with django_db_blocker.unblock():
+        response = Client().get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()
 
 
 @pytest.fixture
@@ -44,3 +78,20 @@ def superuser(db):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def small_api_limits(monkeypatch):
+    """3 anonymous requests a minute per address, 4 per account.
+
+    DRF reads the rates once, at import: they are patched where it keeps them.
+    """
+    small = {"anon": "3/minute", "user": "4/minute"}
+    monkeypatch.setattr(throttling.SimpleRateThrottle, "THROTTLE_RATES", small)
+    return small
+
+
+def pytest_collection_finish(session):
+    # What is loaded by now lives until the end: the garbage collector need not walk
+    # it again on every pass.
+    gc.freeze()

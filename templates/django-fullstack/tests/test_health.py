@@ -1,5 +1,7 @@
 import pytest
 from django.db import OperationalError
+from django.http import HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 from config import health
 
@@ -10,7 +12,11 @@ def test_health_reports_the_database_and_static_files(client):
     response = client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "static": "ok"}
-    assert "no-cache" in response.headers["Cache-Control"]
+    # As django.utils.cache.add_never_cache_headers writes them.
+    never_cache = HttpResponse()
+    add_never_cache_headers(never_cache)
+    assert response.headers["Cache-Control"] == never_cache.headers["Cache-Control"]
+    assert "Expires" in response.headers
 
 
 def test_health_answers_any_host_over_plain_http(client, settings):
@@ -65,6 +71,17 @@ def test_health_is_503_when_static_files_were_not_collected(client):
     response = client.get("/health")
     assert response.status_code == 503
     assert response.json() == {"status": "error", "database": "ok", "static": "missing"}
+
+
+@pytest.mark.usefixtures("nothing_collected")
+def test_collecting_later_does_not_make_a_running_process_healthy(client, settings):
+    # The storage read its (missing) manifest when first used; pages stay broken
+    # until the process restarts, and /health says so.
+    assert client.get("/health").status_code == 503
+    (settings.STATIC_ROOT / "staticfiles.json").write_text(
+        '{"paths": {"a.css": "a.0123456789ab.css"}, "version": "1.1"}'
+    )
+    assert client.get("/health").status_code == 503
 
 
 @pytest.mark.usefixtures("nothing_collected")
