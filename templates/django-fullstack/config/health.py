@@ -13,6 +13,8 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponseNotAllowed, JsonResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
@@ -94,12 +96,23 @@ class HealthCheckMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # /health answers before the rest of MIDDLEWARE runs, so it adds the security
+        # headers itself, the way those middlewares add them to every other response.
+        self.headers_from = (
+            SecurityMiddleware(get_response),
+            XFrameOptionsMiddleware(get_response),
+        )
 
     def __call__(self, request):
         if request.path != HEALTH_PATH:
             return self.get_response(request)
         if request.method not in {"GET", "HEAD"}:
-            return HttpResponseNotAllowed(["GET", "HEAD"])
+            return self.secured(request, HttpResponseNotAllowed(["GET", "HEAD"]))
         status, body = health_report()
         headers = {"Cache-Control": NEVER_CACHE, "Expires": http_date()}
-        return JsonResponse(body, status=status, headers=headers)
+        return self.secured(request, JsonResponse(body, status=status, headers=headers))
+
+    def secured(self, request, response):
+        for middleware in self.headers_from:
+            response = middleware.process_response(request, response)
+        return response

@@ -28,6 +28,21 @@ def test_health_answers_any_host_over_plain_http(client, settings):
     assert client.get("/", headers={"Host": "10.0.3.7:8000"}).status_code == 400
 
 
+def test_health_carries_the_security_headers_of_every_other_response(client, settings):
+    settings.SECURE_HSTS_SECONDS = 3600
+    for response in (
+        client.get("/health", headers={"Host": "10.0.3.7:8000"}, secure=True),
+        client.post("/health", secure=True),
+    ):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert response.headers["Referrer-Policy"] == "same-origin"
+        assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+        assert response.headers["Strict-Transport-Security"].startswith("max-age=3600")
+    # Over plain HTTP (a platform probe) there is no HSTS, as on any other page.
+    assert "Strict-Transport-Security" not in client.get("/health").headers
+
+
 class UnreachableDatabase:
     vendor = "postgresql"
 
