@@ -119,6 +119,10 @@ def apply(work_top: Path, top: Path, the_plan: Plan, record: Mapping[str, object
         (staging / "record.json").write_text(json.dumps(record), encoding="utf-8")
         with _signals_held() as arrived:
             _swap(top, the_plan, staging)
+            # The update is in place. An interrupt from here on could only make newproj call a
+            # finished update interrupted (exit 130): the clean-up and the report run to the end.
+            for signum in HELD:
+                signal.signal(signum, signal.SIG_IGN)
         return bool(arrived)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
