@@ -391,8 +391,11 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except KeyboardInterrupt:
         code = _fail(INTERRUPTED, EXIT_INTERRUPTED)
     finally:
+        # Only handlers still ours go back: an update in place ignores signals until exit, so a late
+        # Ctrl-C cannot turn a finished update into an exit by signal.
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if signal.getsignal(signum) is _stop:
+                signal.signal(signum, handler)
     sys.exit(code)
 
 

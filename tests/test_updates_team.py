@@ -284,14 +284,36 @@ def test_an_interrupt_at_any_moment_leaves_tree_index_and_head_identical(create,
         proc.send_signal(signum)
         out, err = proc.communicate(timeout=300)
         assert b"Traceback" not in err and sorted(scratch.iterdir()) == []
-        # It finished first, or the signal landed just as it finished: the whole update, nothing half.
+        # It finished first, or the signal arrived once the update was in place: the whole update, exit 0.
         if proc.returncode == 0 or state(project) != before:
+            assert proc.returncode == 0, out.decode() + err.decode()
             assert answers_of(project)["_commit"] == "v1.3.0" and (project / "docs" / "operations.md").exists()
             assert "<<<<<<<" not in (project / ".copier-answers.yml").read_text()
             return
         # 130 with one line, or (sent before Python's own start-up finished) ended by the signal itself
         assert proc.returncode in (130, -signum), out.decode() + err.decode()
         assert state(project) == before
+
+
+@pytest.mark.e2e
+def test_a_finished_update_keeps_ignoring_interrupts_until_newproj_exits(create, env, monkeypatch, capsys):
+    """A Ctrl-C in the last moment (report printed, interpreter ending) must not turn exit 0 into a signal death."""
+    from newproj import cli
+
+    project = create("late-signal", "svc-flask", "v1.0.0")
+    for key, value in {**env, "CI": "1"}.items():
+        monkeypatch.setenv(key, value)
+    before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(["update", str(project), "-a", "pagerduty_service=PD"])
+        after = {signum: signal.getsignal(signum) for signum in before}
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert exit_.value.code == 0, capsys.readouterr().err
+    assert answers_of(project)["_commit"] == "v1.3.0"
+    assert after == dict.fromkeys(before, signal.SIG_IGN)
 
 
 @pytest.mark.e2e
