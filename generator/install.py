@@ -267,8 +267,9 @@ def set_up(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    steps = plan(project, installer(), wheelhouse)
-    outcome = Outcome(project, installer())
+    tool = installer()
+    steps = plan(project, tool, wheelhouse)
+    outcome = Outcome(project, tool)
     console = Console(stderr=True, highlight=False)
     if show:
         console.print("Running the template's set-up commands (allowed by --trust):", markup=False)
