@@ -1,4 +1,6 @@
 import gc
+import subprocess
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings as django_settings
@@ -45,15 +47,27 @@ def _fresh_cache():
 
 
 @pytest.fixture(scope="session")
-def openapi_document(_test_settings, django_db_setup, django_db_blocker):
-    """/openapi.json as the site serves it, fetched once: building it takes a while.
+def openapi_fetch(_test_settings, django_db_setup, django_db_blocker):
+    """/openapi.json as the site serves it to anyone, fetched once: building it takes
+    a while. It is this process's first build, as in a new worker; processes_started
+    lists the programs the build tried to run (there should be none)."""
+    started = []
 
-    (test_openapi.py checks the response itself.)
-    """
-    with django_db_blocker.unblock():
+    def no_process(args, *more, **options):
+        started.append(args)
+        raise OSError("no process may be started while building the document")
+
+    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
+        patch.setattr(subprocess, "Popen", no_process)
         response = Client().get("/openapi.json")
-    assert response.status_code == 200
-    return response.json()
+    return SimpleNamespace(response=response, processes_started=started)
+
+
+@pytest.fixture(scope="session")
+def openapi_document(openapi_fetch):
+    """The parsed /openapi.json (test_openapi.py checks the response itself)."""
+    assert openapi_fetch.response.status_code == 200
+    return openapi_fetch.response.json()
 
 
 @pytest.fixture
