@@ -36,6 +36,9 @@ def _test_settings():
         # Strong password hashing is slow on purpose; tests only need it to work
         # (test_security.py checks that production uses the strong one).
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        # Sign-ins lock after 3 failures instead of 10, so the lockout tests need
+        # fewer of them (test_security.py checks that production keeps 10).
+        AXES_FAILURE_LIMIT=3,
     ):
         yield
 
