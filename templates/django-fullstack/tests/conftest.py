@@ -97,8 +97,25 @@ def api_client():
     return APIClient()
 
 
+# 20 minutes and 30 seconds past some hour: the throttles' clock in tests.
+MID_MINUTE = 1_800_000_000 + 20 * 60 + 30
+
+
 @pytest.fixture
-def small_api_limits(monkeypatch):
+def mid_minute(monkeypatch):
+    """The API throttles' clock stopped halfway through a minute.
+
+    They count in fixed windows of their period; a minute that ended during a test
+    would start its count again.
+    """
+    monkeypatch.setattr(
+        throttling.SimpleRateThrottle, "timer", staticmethod(lambda: MID_MINUTE)
+    )
+    return MID_MINUTE
+
+
+@pytest.fixture
+def small_api_limits(monkeypatch, mid_minute):
     """3 anonymous requests a minute per address, 4 per account.
 
     DRF reads the rates once, at import: they are patched where it keeps them.
