@@ -30,6 +30,10 @@ def _test_settings():
                 "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
             },
         },
+        # Each test client builds its own middleware, and WhiteNoise's would list every
+        # collected static file (hundreds after collectstatic) for every test; it looks
+        # a file up when asked instead, as in development.
+        WHITENOISE_AUTOREFRESH=True,
         # Django's test client speaks plain HTTP, which production redirects to
         # HTTPS (test_security.py checks that redirect on its own).
         SECURE_SSL_REDIRECT=False,
