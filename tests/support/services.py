@@ -8,6 +8,7 @@ import os
 import pwd
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -194,6 +195,20 @@ class RedisServer:
         if self._databases >= self.databases:
             raise RuntimeError(f"only {self.databases - 1} Redis databases per server")
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{self._databases}"
+
+    def pause(self) -> None:
+        """Freeze the server (SIGSTOP): connections are still accepted, nothing answers."""
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._proc is not None
+        self._proc.send_signal(signal.SIGCONT)
+
+    def connections_received(self) -> int:
+        """How many connections the server has accepted so far (this query's own included)."""
+        stats = dict(line.split(":", 1) for line in self.cli("INFO", "stats").splitlines() if ":" in line)
+        return int(stats["total_connections_received"])
 
     def halt(self) -> None:
         """Stop the server (an outage) but keep its folder: start() brings it back on the same port."""

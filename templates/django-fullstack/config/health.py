@@ -7,6 +7,7 @@ seconds, Redis too when REDIS_URL is set, and in production the collected static
 are there.
 """
 
+import functools
 import logging
 
 from django.conf import settings
@@ -51,16 +52,27 @@ def database_answers():
 
 def redis_answers():
     """A PING to REDIS_URL's server, bounded in time."""
-    from redis import Redis, RedisError  # only needed when REDIS_URL is set
+    from redis import RedisError  # only needed when REDIS_URL is set
 
-    seconds = STATEMENT_TIMEOUT_MS / 1000
-    timeouts = {"socket_timeout": seconds, "socket_connect_timeout": seconds}
     try:
-        with Redis.from_url(settings.REDIS_URL, **timeouts) as client:
-            return bool(client.ping())
+        return bool(redis_client(settings.REDIS_URL).ping())
     except RedisError:
         logger.exception("Health check: Redis did not answer")
         return False
+
+
+@functools.cache
+def redis_client(url):
+    """One client per process: its pool keeps the connection from probe to probe.
+
+    A command that times out or fails drops its connection, and the pool checks a
+    kept connection before lending it (one the server closed is replaced), so a
+    Redis that comes back is seen on the next probe.
+    """
+    from redis import Redis
+
+    seconds = STATEMENT_TIMEOUT_MS / 1000
+    return Redis.from_url(url, socket_timeout=seconds, socket_connect_timeout=seconds)
 
 
 def select_one(cursor):

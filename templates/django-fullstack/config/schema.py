@@ -6,6 +6,7 @@ operations need no credentials at all (AutoSchema.get_auth).
 """
 
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from rest_framework import permissions
 
 
@@ -29,6 +30,22 @@ class AutoSchema(openapi.AutoSchema):
         if (not view_permissions or anonymous_reads) and {} not in auths:
             auths.append({})
         return auths
+
+
+class FilterExtension(DjangoFilterExtension):
+    """django-filter's query parameters as drf-spectacular describes them, without
+    asking whether a filter is on a GeoDjango geometry field.
+
+    The project has none, and asking imports GeoDjango, which searches the system for
+    the GDAL library: a few dozen processes (ldconfig, gcc, ld) and about a second in
+    every worker's first /openapi.json when GDAL is not installed.
+    """
+
+    priority = 1  # chosen over drf-spectacular's own
+
+    @classmethod
+    def _is_gis(cls, field):
+        return False
 
 
 ERROR_BODY = {
