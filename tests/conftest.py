@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,18 @@ import pytest
 
 from tests.support.fixtures import template_root
 from tests.support.services import PostgresServer, RedisServer, chromium, postgres_server, redis_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Start from the usual signal dispositions, however the suite was launched.
+
+    `nohup`, or `&` in a script, starts the run with SIGHUP or SIGINT ignored; every newproj the
+    tests start would inherit that (newproj rightly keeps an inherited ignore), and the tests
+    that stop newproj with Ctrl-C or a hang-up would see it finish instead.
+    """
+    for signum, handler in ((signal.SIGINT, signal.default_int_handler), (signal.SIGHUP, signal.SIG_DFL)):
+        if signal.getsignal(signum) == signal.SIG_IGN:
+            signal.signal(signum, handler)
 
 
 @pytest.fixture(scope="session")
