@@ -31,20 +31,26 @@ def _can_unshare() -> bool:
 
 needs_unshare = pytest.mark.skipif(not _can_unshare(), reason="unshare -n needs util-linux and root (tests/run.sh)")
 
-# Runs inside the network namespace: bring loopback up, create and set up from the wheelhouse,
-# run the project's own tests, then start it with --run and read /health through loopback.
+# Runs inside the network namespace: bring loopback up, create and set up from the wheelhouse, start it
+# with --run, read /health through loopback and stop it with Ctrl-C, then run the project's own tests.
+# Each step has a deadline well inside the test's own (newproj 480 s, 120 s after Ctrl-C, the tests
+# 240 s), and a step that misses it prints every thread's stack (faulthandler, on SIGABRT).
 OFFLINE_SCRIPT = r"""
 set -euo pipefail
 ip link set lo up
 cd "$WORK"
 "$PY" - <<'PY'
-import os, re, signal, subprocess, sys, urllib.request
+import os, re, signal, subprocess, sys, threading, urllib.request
+# A newproj that hangs is made to say where: PYTHONFAULTHANDLER prints every thread's stack on SIGABRT.
 proc = subprocess.Popen(
     [os.environ["PY"], "-m", "newproj", "create", "shop", "--defaults", "--no-git", "-a",
      "purpose=" + os.environ["PURPOSE"], "--template", os.environ["TEMPLATE"], "--source", os.environ["SOURCE"],
      "--trust", "--wheelhouse", os.environ["WHEELHOUSE"], "--run", "--port", os.environ["PORT"]],
     cwd=os.environ["WORK"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    env={**os.environ, "PYTHONFAULTHANDLER": "1"},
 )
+watchdog = threading.Timer(480, proc.send_signal, (signal.SIGABRT,))
+watchdog.start()
 for line in proc.stdout:
     sys.stderr.write(line)
     match = re.match(r"Serving at (\S+)/ ", line)
@@ -52,10 +58,16 @@ for line in proc.stdout:
         with urllib.request.urlopen(match.group(1) + "/health", timeout=10) as reply:
             print("HEALTH", reply.status, flush=True)
         proc.send_signal(signal.SIGINT)
+        watchdog.cancel()
+        watchdog = threading.Timer(120, proc.send_signal, (signal.SIGABRT,))  # Ctrl-C must end it well before
+        watchdog.start()
+watchdog.cancel()
 sys.exit(proc.wait())
 PY
 cd shop
-.venv/bin/python -m pytest -q -p no:cacheprovider > tests.log 2>&1
+# A test that hangs prints its stack (faulthandler_timeout), and the run is stopped with every stack printed.
+timeout -s ABRT 240 .venv/bin/python -m pytest -q -p no:cacheprovider --durations 5 -o faulthandler_timeout=60 \
+    > tests.log 2>&1
 """
 
 
