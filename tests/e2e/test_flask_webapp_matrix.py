@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.support.flask_webapp import PROJECT, VARIANTS, project_for, serve_on
 from tests.support.harness import bash, committed_text, fetch, python, readme_block
 from tests.support.schema_fuzz import run_schemathesis
-from tests.support.services import chromium
 
 pytestmark = pytest.mark.e2e
 
@@ -145,7 +145,7 @@ def test_serving_workers_import_no_alembic(variant: tuple[str, Path]) -> None:
 
 
 def test_the_prediction_api_serves_its_document_and_docs_under_gunicorn(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, browser: Any
 ) -> None:
     """The model service with staff screens: predictions, a local Swagger UI that the site's
     strict CSP lets run, and Schemathesis with every check finding nothing."""
@@ -157,8 +157,9 @@ def test_the_prediction_api_serves_its_document_and_docs_under_gunicorn(
         assert "server-timing" in answer.headers
         assert fetch(base + "/openapi.json").json()["openapi"].startswith("3.")
 
-        with chromium() as browser:
-            page = browser.new_page()  # type: ignore[attr-defined]
+        # The session's browser: a second Playwright in the same process would fail.
+        page = browser.new_page()
+        try:
             page.add_init_script(
                 "window.blocked = [];"
                 "document.addEventListener('securitypolicyviolation',"
@@ -171,6 +172,8 @@ def test_the_prediction_api_serves_its_document_and_docs_under_gunicorn(
             paths = page.locator(".opblock-summary-path").all_inner_texts()
             assert any("/api/predict" in path for path in paths), paths
             assert page.evaluate("window.blocked") == [] and outside == []
+        finally:
+            page.close()
 
         result = run_schemathesis(base, max_examples=15, time_limit_s=300)
         assert result.ok, result.report()

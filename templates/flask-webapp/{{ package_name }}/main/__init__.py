@@ -1,4 +1,4 @@
-"""Public pages, the signed-in dashboard and the health check."""
+"""Public pages, and the signed-in dashboard when the site has accounts."""
 
 from flask import Blueprint
 
