@@ -6,12 +6,15 @@ workers that are never asked for it do not pay for it. Swagger UI is served from
 this server: no CDN is contacted.
 """
 
+import html
+import json
 import threading
+from string import Template
 from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, Flask, current_app, render_template_string, url_for
+from flask import Blueprint, Flask, current_app, url_for
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.spec.plugins import FlaskPlugin
@@ -33,22 +36,23 @@ BODY_ERRORS = {
     "415": "Unsupported Media Type",
     "422": "Validation error",
 }
-PAGE = """<!doctype html>
+# Filled in with string.Template ($name), so the file holds no Jinja syntax.
+PAGE = Template("""<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>{{ title }} - Swagger UI</title>
-  <link rel="stylesheet" href="{{ assets }}/swagger-ui.css">
-  <link rel="icon" type="image/png" href="{{ assets }}/favicon-32x32.png">
+  <title>$title - Swagger UI</title>
+  <link rel="stylesheet" href="$assets/swagger-ui.css">
+  <link rel="icon" type="image/png" href="$assets/favicon-32x32.png">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="{{ assets }}/swagger-ui-bundle.js"></script>
-  <script src="{{ assets }}/swagger-ui-standalone-preset.js"></script>
+  <script src="$assets/swagger-ui-bundle.js"></script>
+  <script src="$assets/swagger-ui-standalone-preset.js"></script>
   <script>
     window.onload = function () {
       window.ui = SwaggerUIBundle({
-        url: {{ spec_url | tojson }},
+        url: $spec_url,
         dom_id: "#swagger-ui",
         deepLinking: true,
         presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
@@ -58,7 +62,7 @@ PAGE = """<!doctype html>
   </script>
 </body>
 </html>
-"""
+""")
 
 bp = Blueprint(
     "openapi",
@@ -80,11 +84,10 @@ def spec() -> dict[str, Any]:
 
 @bp.get("/docs")
 def docs() -> str:
-    return render_template_string(
-        PAGE,
-        title=about()["name"],
+    return PAGE.substitute(
+        title=html.escape(f"{about()['name']} {about()['version']}"),
         assets=url_for("openapi.static", filename="").rstrip("/"),
-        spec_url=url_for("openapi.spec"),
+        spec_url=json.dumps(url_for("openapi.spec")),
     )
 
 
