@@ -25,7 +25,7 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     },
     "required": ["status", "error", "message", "fields"],
 }
-Body = tuple[dict[str, Any], int, list[tuple[str, str]]]
+ErrorResponse = tuple[dict[str, Any], int, list[tuple[str, str]]]
 
 
 def init_app(app: Flask) -> None:
@@ -35,7 +35,7 @@ def init_app(app: Flask) -> None:
     app.before_request(check_json_body)
 
 
-def http_error(error: HTTPException) -> Body:
+def http_error(error: HTTPException) -> ErrorResponse:
     # Keep the headers an error carries, such as Allow on a 405.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     body, status = error_body(error.code or 500, error.description)
