@@ -105,7 +105,7 @@ def assert_installed_as_locked(project: Path) -> None:
     )
     installed = json.loads(listed.stdout)
     assert project.name.replace("_", "-") not in installed
-    for name in ("flask", "apiflask", "sqlalchemy", "pytest", "ruff"):
+    for name in ("flask", "flask-smorest", "sqlalchemy", "pytest", "ruff"):
         assert installed[name] in pinned[name], name
 
 

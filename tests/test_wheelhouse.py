@@ -145,7 +145,7 @@ def test_a_template_without_a_lock_gets_its_requirements_and_build_needs(tmp_pat
         "requires"
     ]
     assert set(build) <= found.loose
-    assert any(line.startswith("apiflask") for line in found.loose)
+    assert any(line.startswith("flask-smorest") for line in found.loose)
 
 
 def test_a_create_from_a_folder_without_wheels_is_refused_before_anything_is_written(tmp_path: Path) -> None:

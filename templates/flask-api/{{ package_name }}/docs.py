@@ -1,44 +1,169 @@
-"""Interactive API docs at /docs, served from this server: no CDN is contacted.
+"""The OpenAPI document at /openapi.json, and interactive docs at /docs.
 
-The OpenAPI document itself is at /openapi.json; APIFlask builds it from the
-routes, their input and output schemas and their auth.
+flask-smorest's blueprints record each view's inputs, outputs and docstring; the
+document is built from them on its first request, not when the app starts, so
+workers that are never asked for it do not pay for it. Swagger UI is served from
+this server: no CDN is contacted.
 """
 
+import html
+import json
+import threading
+from string import Template
 from typing import Any
 
-from apiflask import APIFlask
-from flask import Blueprint
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, Flask, current_app, url_for
+from flask_smorest import Api
+from flask_smorest import Blueprint as ApiBlueprint
+from flask_smorest.spec.plugins import FlaskPlugin
+from marshmallow import Schema
 from swagger_ui_bundle import swagger_ui_path
 
-ASSETS_URL = "/docs/assets"
+from .config import about
+from .errors import HTTP_ERROR_SCHEMA, VALIDATION_ERROR_SCHEMA
+
+# Swagger UI 4 reads OpenAPI 3.0 documents.
+OPENAPI_VERSION = "3.0.3"
+# app.extensions keys: the built document, and the auth schemes views may require.
+DOCUMENT = "openapi_document"
+SECURITY_SCHEMES = "openapi_security_schemes"
+# Answers every operation that reads a JSON body may give (see errors.py); its 422
+# comes with its @arguments.
+BODY_ERRORS = {
+    "400": "Bad Request",
+    "413": "Request Entity Too Large",
+    "415": "Unsupported Media Type",
+}
+# Filled in with string.Template ($name), so the file holds no Jinja syntax.
+PAGE = Template("""<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>$title - Swagger UI</title>
+  <link rel="stylesheet" href="$assets/swagger-ui.css">
+  <link rel="icon" type="image/png" href="$assets/favicon-32x32.png">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="$assets/swagger-ui-bundle.js"></script>
+  <script src="$assets/swagger-ui-standalone-preset.js"></script>
+  <script>
+    window.onload = function () {
+      window.ui = SwaggerUIBundle({
+        url: $spec_url,
+        dom_id: "#swagger-ui",
+        deepLinking: true,
+        presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+        layout: "BaseLayout",
+      });
+    };
+  </script>
+</body>
+</html>
+""")
 
 bp = Blueprint(
-    "docs_assets",
+    "openapi",
     __name__,
     static_folder=swagger_ui_path,
-    static_url_path=ASSETS_URL,
+    static_url_path="/docs/assets",
 )
+_building = threading.Lock()
 
 
-def init_app(app: APIFlask) -> None:
-    # Swagger UI 4 reads OpenAPI 3.0 documents.
-    app.config["OPENAPI_VERSION"] = "3.0.3"
-    app.config["SWAGGER_UI_CSS"] = f"{ASSETS_URL}/swagger-ui.css"
-    app.config["SWAGGER_UI_BUNDLE_JS"] = f"{ASSETS_URL}/swagger-ui-bundle.js"
-    app.config["SWAGGER_UI_STANDALONE_PRESET_JS"] = (
-        f"{ASSETS_URL}/swagger-ui-standalone-preset.js"
-    )
-    app.config["DOCS_FAVICON"] = f"{ASSETS_URL}/favicon-32x32.png"
+def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.spec_processor(require_request_bodies)
 
 
-def require_request_bodies(spec: dict[str, Any] | str) -> dict[str, Any] | str:
-    """Every JSON body a view reads is required (without one the answer is 415)."""
-    if isinstance(spec, str):  # only with SPEC_PROCESSOR_PASS_OBJECT, unused here
-        return spec
-    for operations in spec["paths"].values():
-        for operation in operations.values():
+@bp.get("/openapi.json")
+def spec() -> dict[str, Any]:
+    return document(current_app)
+
+
+@bp.get("/docs")
+def docs() -> str:
+    return PAGE.substitute(
+        title=html.escape(f"{about()['name']} {about()['version']}"),
+        assets=url_for("openapi.static", filename="").rstrip("/"),
+        spec_url=json.dumps(url_for("openapi.spec")),
+    )
+
+
+def add_security_scheme(app: Flask, name: str, scheme: dict[str, str]) -> None:
+    """Declare an auth scheme that operations of the app's document may require."""
+    app.extensions.setdefault(SECURITY_SCHEMES, {})[name] = scheme
+
+
+def document(app: Flask) -> dict[str, Any]:
+    """The app's OpenAPI document, built once, on first use."""
+    with _building:
+        if DOCUMENT not in app.extensions:
+            app.extensions[DOCUMENT] = build(app)
+    built: dict[str, Any] = app.extensions[DOCUMENT]
+    return built
+
+
+def build(app: Flask) -> dict[str, Any]:
+    spec = APISpec(
+        title=about()["name"],
+        version=about()["version"],
+        openapi_version=OPENAPI_VERSION,
+        plugins=[FlaskPlugin(), MarshmallowPlugin(schema_name_resolver=schema_name)],
+    )
+    spec.components.schema("HTTPError", HTTP_ERROR_SCHEMA)
+    spec.components.schema("ValidationError", VALIDATION_ERROR_SCHEMA)
+    # flask-smorest refers each input's 422 to this response by name.
+    spec.components.response(
+        "UNPROCESSABLE_ENTITY", error_response("Validation error", "ValidationError")
+    )
+    for name, scheme in app.extensions.get(SECURITY_SCHEMES, {}).items():
+        spec.components.security_scheme(name, scheme)
+    # What the blueprints read while they describe their views. It is never bound
+    # to the app: errors.py answers errors, and the routes above serve the document.
+    documenter = Api()
+    # Error answers are declared per operation, in errors.py's shape.
+    documenter.DEFAULT_ERROR_RESPONSE_NAME = None
+    for name, blueprint in app.blueprints.items():
+        if isinstance(blueprint, ApiBlueprint):
+            spec.tag({"name": name.title()})
+            blueprint.register_views_in_doc(
+                documenter, app, spec, name=name, parameters=None
+            )
+    return complete(spec.to_dict())
+
+
+def schema_name(schema: type[Schema] | Schema) -> str:
+    """A schema's component name; a partial one (for PATCH) is the Update variant."""
+    if isinstance(schema, type):
+        return schema.__name__
+    name = type(schema).__name__
+    return f"{name}Update" if schema.partial else name
+
+
+def error_response(description: str, schema: str = "HTTPError") -> dict[str, Any]:
+    """An error answer for the document, in errors.py's JSON shape."""
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": ref}},
+    }
+
+
+def complete(spec: dict[str, Any]) -> dict[str, Any]:
+    """Give each operation its path's parameters and the answers every operation of
+    its kind may give, in code order; title the tags."""
+    for path, item in spec["paths"].items():
+        shared = item.pop("parameters", [])
+        for operation in item.values():
+            operation["parameters"] = [*shared, *operation.get("parameters", [])]
+            operation["tags"] = [tag.title() for tag in operation.get("tags", [])]
+            responses = operation["responses"]
             if "requestBody" in operation:
-                operation["requestBody"]["required"] = True
+                for code, description in BODY_ERRORS.items():
+                    responses.setdefault(code, error_response(description))
+            if "{" in path:
+                responses.setdefault("404", error_response("Not found"))
+            operation["responses"] = dict(sorted(responses.items()))
     return spec

@@ -2,15 +2,10 @@
 
 from typing import Any
 
-from apiflask import APIFlask, abort
-from apiflask.exceptions import HTTPError
-from flask import current_app, request
+from flask import Flask, abort, current_app, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-# Extra responses of every operation that reads a JSON body: malformed or too
-# deeply nested JSON (400), a body over MAX_CONTENT_LENGTH (413), not JSON (415).
-BODY_ERRORS = [400, 413, 415]
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 HTTP_ERROR_SCHEMA: dict[str, Any] = {
@@ -30,36 +25,32 @@ VALIDATION_ERROR_SCHEMA: dict[str, Any] = {
     },
     "required": ["status", "error", "message", "fields"],
 }
+ErrorResponse = tuple[dict[str, Any], int, list[tuple[str, str]]]
 
 
-def init_app(app: APIFlask) -> None:
-    app.config["HTTP_ERROR_SCHEMA"] = HTTP_ERROR_SCHEMA
-    app.config["VALIDATION_ERROR_SCHEMA"] = VALIDATION_ERROR_SCHEMA
-    app.error_processor(error_body)
+def init_app(app: Flask) -> None:
     # Covers every HTTP error, including the 500 Flask makes from an unhandled
     # exception (which it logs before calling this handler).
-    app.register_error_handler(HTTPException, werkzeug_error)
+    app.register_error_handler(HTTPException, http_error)
     app.before_request(check_json_body)
 
 
-def werkzeug_error(error: HTTPException) -> tuple[dict[str, Any], int, Any]:
+def http_error(error: HTTPException) -> ErrorResponse:
     # Keep the headers an error carries, such as Allow on a 405.
-    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-    code = error.code or 500
-    return error_body(HTTPError(code, message=error.description, headers=headers))
-
-
-def error_body(error: HTTPError) -> tuple[dict[str, Any], int, Any]:
-    status = error.status_code
-    body: dict[str, Any] = {
-        "status": status,
-        "error": HTTP_STATUS_CODES.get(status, "Error"),
-        "message": error.message or HTTP_STATUS_CODES.get(status, "Error"),
-    }
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    body, status = error_body(error.code or 500, error.description)
     if status == 422:
+        # webargs puts what was wrong with each field in the error's data.
+        data: dict[str, Any] = getattr(error, "data", None) or {}
         body["message"] = "Some fields of the request are invalid."
-        body["fields"] = field_errors(error.detail)
-    return body, status, error.headers
+        body["fields"] = field_errors(data.get("messages"))
+    return body, status, headers
+
+
+def error_body(status: int, message: str | None = None) -> tuple[dict[str, Any], int]:
+    """The JSON every error answers with: its status, name and message."""
+    name = HTTP_STATUS_CODES.get(status, "Error")
+    return {"status": status, "error": name, "message": message or name}, status
 
 
 def field_errors(detail: Any) -> dict[str, Any]:
@@ -85,5 +76,6 @@ def check_json_body() -> None:
 
 def reads_json_body() -> bool:
     view = current_app.view_functions.get(request.endpoint or "")
-    # APIFlask's @input records the body schema in the view's _spec.
-    return bool(getattr(view, "_spec", {}).get("body"))
+    # flask-smorest's @arguments records where each input is read in the view's _apidoc.
+    inputs = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(given.get("in") == "json" for given in inputs)
