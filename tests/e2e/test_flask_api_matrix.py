@@ -8,8 +8,9 @@ tests, ruff, and mypy where lifespan=years.
 Expensive proofs (gunicorn from the Procfile, HTTP, schemathesis with every check):
 - roles: purpose=api data=many accounts=roles on PostgreSQL: CRUD with a token, 401
   without (with WWW-Authenticate), 403 for a member, migrations from the release line.
-- model: purpose=model-service data=none accounts=none: prediction, batch, health, no
-  database file anywhere, nothing SQL installed or imported.
+- model: purpose=model-service data=none accounts=none: prediction, batch, health, /docs
+  in Chromium under its CSP (no inline code), no database file anywhere, nothing SQL
+  installed or imported.
 - login: purpose=api data=few accounts=login under 3 workers: failed POST /api/tokens are
   refused with 429 after exactly the limits .env.example documents, per account and per
   address, across workers; a spoofed X-Forwarded-For buys no extra guesses.
@@ -200,9 +201,10 @@ def test_token_sign_in_limits_hold_across_three_workers(projects: dict[str, Path
         assert spoofed == [401] * (per_address - per_account) + [429]
 
 
-def test_model_service_without_a_database(projects: dict[str, Path]) -> None:
+def test_model_service_without_a_database(projects: dict[str, Path], browser: Any) -> None:
     dest = project(projects, "model")
     with serve(dest) as base:
+        swagger_ui_runs_under_its_policy(browser, base, "/api/predict")
         health = fetch(base + "/health")
         assert (health.status, json_of(health)) == (200, {"status": "ok", "model": "ok"})
         one = fetch(base + "/api/predict", "POST", SETOSA)
@@ -223,6 +225,27 @@ def test_model_service_without_a_database(projects: dict[str, Path]) -> None:
     assert leftovers == []
     installed = bash(dest, ".venv/bin/python -m pip list --format=freeze").lower()
     assert "sqlalchemy" not in installed and "alembic" not in installed
+
+
+def swagger_ui_runs_under_its_policy(browser: Any, base: str, operation: str) -> None:
+    """/docs in Chromium: Swagger UI lists the operation, the page's CSP (no inline code)
+    blocks nothing, and the page asks nothing of another server."""
+    page = browser.new_page()
+    try:
+        page.add_init_script(
+            "window.blocked = [];"
+            "document.addEventListener('securitypolicyviolation',"
+            " e => window.blocked.push(e.violatedDirective + ' ' + e.blockedURI));"
+        )
+        outside: list[str] = []
+        page.on("request", lambda r: r.url.startswith(base) or outside.append(r.url))
+        page.goto(base + "/docs")
+        page.wait_for_selector(".opblock-summary-path", timeout=20_000)
+        paths = page.locator(".opblock-summary-path").all_inner_texts()
+        assert any(operation in path for path in paths), paths
+        assert page.evaluate("window.blocked") == [] and outside == []
+    finally:
+        page.close()
 
 
 def test_oidc_tokens_from_the_real_provider(projects: dict[str, Path]) -> None:
