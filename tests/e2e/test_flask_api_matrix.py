@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.browser import swagger_ui_runs_under_its_policy
 from tests.support.harness import bash, fetch, generate, procfile_command, python, readme_block, run_bash, serve
 from tests.support.schema_fuzz import run_schemathesis
 from tests.support.services import PostgresServer
@@ -204,7 +205,7 @@ def test_token_sign_in_limits_hold_across_three_workers(projects: dict[str, Path
 def test_model_service_without_a_database(projects: dict[str, Path], browser: Any) -> None:
     dest = project(projects, "model")
     with serve(dest) as base:
-        swagger_ui_runs_under_its_policy(browser, base, "/api/predict")
+        swagger_ui_runs_under_its_policy(browser, base, "/docs", "/api/predict")
         health = fetch(base + "/health")
         assert (health.status, json_of(health)) == (200, {"status": "ok", "model": "ok"})
         one = fetch(base + "/api/predict", "POST", SETOSA)
@@ -225,27 +226,6 @@ def test_model_service_without_a_database(projects: dict[str, Path], browser: An
     assert leftovers == []
     installed = bash(dest, ".venv/bin/python -m pip list --format=freeze").lower()
     assert "sqlalchemy" not in installed and "alembic" not in installed
-
-
-def swagger_ui_runs_under_its_policy(browser: Any, base: str, operation: str) -> None:
-    """/docs in Chromium: Swagger UI lists the operation, the page's CSP (no inline code)
-    blocks nothing, and the page asks nothing of another server."""
-    page = browser.new_page()
-    try:
-        page.add_init_script(
-            "window.blocked = [];"
-            "document.addEventListener('securitypolicyviolation',"
-            " e => window.blocked.push(e.violatedDirective + ' ' + e.blockedURI));"
-        )
-        outside: list[str] = []
-        page.on("request", lambda r: r.url.startswith(base) or outside.append(r.url))
-        page.goto(base + "/docs")
-        page.wait_for_selector(".opblock-summary-path", timeout=20_000)
-        paths = page.locator(".opblock-summary-path").all_inner_texts()
-        assert any(operation in path for path in paths), paths
-        assert page.evaluate("window.blocked") == [] and outside == []
-    finally:
-        page.close()
 
 
 def test_oidc_tokens_from_the_real_provider(projects: dict[str, Path]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.browser import swagger_ui_runs_under_its_policy
 from tests.support.flask_webapp import PROJECT, VARIANTS, project_for, serve_on
 from tests.support.harness import bash, committed_text, fetch, python, readme_block
 from tests.support.schema_fuzz import run_schemathesis
@@ -157,23 +158,7 @@ def test_the_prediction_api_serves_its_document_and_docs_under_gunicorn(
         assert "server-timing" in answer.headers
         assert fetch(base + "/openapi.json").json()["openapi"].startswith("3.")
 
-        # The session's browser: a second Playwright in the same process would fail.
-        page = browser.new_page()
-        try:
-            page.add_init_script(
-                "window.blocked = [];"
-                "document.addEventListener('securitypolicyviolation',"
-                " e => window.blocked.push(e.violatedDirective + ' ' + e.blockedURI));"
-            )
-            outside: list[str] = []
-            page.on("request", lambda r: r.url.startswith(base) or outside.append(r.url))
-            page.goto(base + "/api/docs")
-            page.wait_for_selector(".opblock-summary-path", timeout=20_000)
-            paths = page.locator(".opblock-summary-path").all_inner_texts()
-            assert any("/api/predict" in path for path in paths), paths
-            assert page.evaluate("window.blocked") == [] and outside == []
-        finally:
-            page.close()
+        swagger_ui_runs_under_its_policy(browser, base, "/api/docs", "/api/predict")
 
         result = run_schemathesis(base, max_examples=15, time_limit_s=300)
         assert result.ok, result.report()
