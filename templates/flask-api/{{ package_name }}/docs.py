@@ -28,7 +28,7 @@ OPENAPI_VERSION = "3.0.3"
 # app.extensions keys: the built document, and the auth schemes views may require.
 DOCUMENT = "openapi_document"
 SECURITY_SCHEMES = "openapi_security_schemes"
-# Answers every operation that reads a JSON body may give (see errors.py); its 422
+# Answers every operation that reads a JSON body may give (see blueprints.py); its 422
 # comes with its @arguments.
 BODY_ERRORS = {
     "400": "Bad Request",
