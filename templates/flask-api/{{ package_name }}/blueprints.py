@@ -2,7 +2,8 @@
 
 A view's @bp.arguments reads its body after the decorators above it (credentials,
 for one) have let the request through, so an anonymous write is refused unread.
-The body must be JSON (415 otherwise) that parses (400), however deeply nested.
+The body must be JSON (415 otherwise) that parses (400), however deeply nested,
+and no longer than MAX_CONTENT_LENGTH, even when it is sent in chunks (413).
 """
 
 from typing import Any
@@ -19,10 +20,25 @@ class JSONBodyParser(FlaskParser):
     def load_json(self, req: Request, schema: Schema) -> Any:
         if not req.is_json:
             abort(415, "Send the body as JSON with Content-Type: application/json.")
+        if reaches_the_limit(req):
+            abort(413)
         try:
             return req.get_json()
         except RecursionError:
             abort(400, "The JSON body is nested too deeply.")
+
+
+def reaches_the_limit(req: Request) -> bool:
+    """Whether a streamed (chunked) body is as long as MAX_CONTENT_LENGTH allows.
+
+    Such a body has no length to check up front, and Werkzeug stops reading it at
+    the limit without an error: one that reaches the limit may go on, so it is
+    refused rather than read cut short.
+    """
+    limit = req.max_content_length
+    if req.content_length is not None or limit is None:
+        return False  # Werkzeug itself refuses a Content-Length over the limit
+    return len(req.get_data(cache=True)) >= limit
 
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # untyped base
