@@ -13,11 +13,13 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Blueprint, Flask, Response, current_app, url_for
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.spec.plugins import FlaskPlugin
 from marshmallow import Schema
+from marshmallow.fields import Field
 from swagger_ui_bundle import swagger_ui_path
 
 from .config import about
@@ -116,7 +118,7 @@ def build(app: Flask) -> dict[str, Any]:
         title=about()["name"],
         version=about()["version"],
         openapi_version=OPENAPI_VERSION,
-        plugins=[FlaskPlugin(), MarshmallowPlugin(schema_name_resolver=schema_name)],
+        plugins=[FlaskPlugin(), SchemaPlugin(schema_name_resolver=schema_name)],
     )
     spec.components.schema("HTTPError", HTTP_ERROR_SCHEMA)
     spec.components.schema("ValidationError", VALIDATION_ERROR_SCHEMA)
@@ -138,6 +140,20 @@ def build(app: Flask) -> dict[str, Any]:
                 documenter, app, spec, name=name, parameters=None
             )
     return complete(spec.to_dict())
+
+
+class Converter(OpenAPIConverter):
+    """apispec's converter, without the defaults a partial (PATCH) schema never applies."""
+
+    def field2default(self, field: Field[Any], **kwargs: Any) -> dict[str, Any]:
+        # marshmallow skips a missing field of a partial load: it stays as it was.
+        if getattr(field.parent, "partial", False):
+            return {}
+        return super().field2default(field, **kwargs)
+
+
+class SchemaPlugin(MarshmallowPlugin):
+    Converter = Converter
 
 
 def schema_name(schema: type[Schema] | Schema) -> str:
