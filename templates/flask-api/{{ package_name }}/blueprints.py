@@ -12,6 +12,7 @@ import flask_smorest
 from flask import Request, abort
 from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
+from werkzeug.exceptions import BadRequest
 
 
 class JSONBodyParser(FlaskParser):
@@ -24,6 +25,8 @@ class JSONBodyParser(FlaskParser):
             abort(413)
         try:
             return req.get_json()
+        except BadRequest:
+            abort(400, "The body is not valid JSON (UTF-8).")
         except RecursionError:
             abort(400, "The JSON body is nested too deeply.")
 
