@@ -164,13 +164,24 @@ def schema_name(schema: type[Schema] | Schema) -> str:
     return f"{name}Update" if schema.partial else name
 
 
-def error_response(description: str, schema: str = "HTTPError") -> dict[str, Any]:
+def error_response(
+    description: str,
+    schema: str = "HTTPError",
+    *,
+    headers: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """An error answer for the document, in errors.py's JSON shape."""
     ref = {"$ref": f"#/components/schemas/{schema}"}
-    return {
+    answer = {
         "description": description,
         "content": {"application/json": {"schema": ref}},
     }
+    return {**answer, "headers": headers} if headers else answer
+
+
+def header(description: str, kind: str = "string") -> dict[str, Any]:
+    """A header an answer carries, for the document."""
+    return {"description": description, "schema": {"type": kind}}
 
 
 def complete(spec: dict[str, Any]) -> dict[str, Any]:
