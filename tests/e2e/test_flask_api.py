@@ -170,6 +170,14 @@ def check_api(base: str) -> None:
     assert "POST" in wrong_method.headers["allow"]
     malformed = fetch(base + "/api/notes", "POST", data=b"{oops", headers={"Content-Type": "application/json"})
     assert_json_error(malformed, 400)
+    # Chunked, so no Content-Length: valid JSON in the first MiB must not pass for the body.
+    streamed = fetch(
+        base + "/api/notes",
+        "POST",
+        data=b'{"title": "cut short"}' + b" " * 2**20 + b"!",
+        headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+    )
+    assert_json_error(streamed, 413)
     assert_json_error(fetch(base + "/", headers={"Host": "evil.example"}), 400)
     assert fetch(base + "/health", headers={"Host": "10.0.3.7:8000"}).status == 200
 

@@ -26,6 +26,20 @@ def test_every_operation_declares_its_errors(client: FlaskClient) -> None:
                 assert "401" in codes, (method, path)
 
 
+# The header that answers with these codes always carry, for the client to read.
+ANSWER_HEADERS = {"401": "WWW-Authenticate", "429": "Retry-After"}
+
+
+def test_every_answer_declares_the_headers_it_carries(client: FlaskClient) -> None:
+    spec = client.get("/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for code, answer in operation["responses"].items():
+                header = ANSWER_HEADERS.get(code)
+                if header:
+                    assert header in answer.get("headers", {}), (method, path, code)
+
+
 def test_the_docs_load_nothing_from_other_sites(client: FlaskClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200

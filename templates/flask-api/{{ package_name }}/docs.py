@@ -13,11 +13,13 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import Blueprint, Flask, Response, current_app, url_for
 from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from flask_smorest.spec.plugins import FlaskPlugin
 from marshmallow import Schema
+from marshmallow.fields import Field
 from swagger_ui_bundle import swagger_ui_path
 
 from .config import about
@@ -28,7 +30,7 @@ OPENAPI_VERSION = "3.0.3"
 # app.extensions keys: the built document, and the auth schemes views may require.
 DOCUMENT = "openapi_document"
 SECURITY_SCHEMES = "openapi_security_schemes"
-# Answers every operation that reads a JSON body may give (see errors.py); its 422
+# Answers every operation that reads a JSON body may give (see blueprints.py); its 422
 # comes with its @arguments.
 BODY_ERRORS = {
     "400": "Bad Request",
@@ -116,7 +118,7 @@ def build(app: Flask) -> dict[str, Any]:
         title=about()["name"],
         version=about()["version"],
         openapi_version=OPENAPI_VERSION,
-        plugins=[FlaskPlugin(), MarshmallowPlugin(schema_name_resolver=schema_name)],
+        plugins=[FlaskPlugin(), SchemaPlugin(schema_name_resolver=schema_name)],
     )
     spec.components.schema("HTTPError", HTTP_ERROR_SCHEMA)
     spec.components.schema("ValidationError", VALIDATION_ERROR_SCHEMA)
@@ -140,6 +142,20 @@ def build(app: Flask) -> dict[str, Any]:
     return complete(spec.to_dict())
 
 
+class Converter(OpenAPIConverter):
+    """apispec's converter, without the defaults a partial (PATCH) schema never applies."""
+
+    def field2default(self, field: Field[Any], **kwargs: Any) -> dict[str, Any]:
+        # marshmallow skips a missing field of a partial load: it stays as it was.
+        if getattr(field.parent, "partial", False):
+            return {}
+        return super().field2default(field, **kwargs)
+
+
+class SchemaPlugin(MarshmallowPlugin):
+    Converter = Converter
+
+
 def schema_name(schema: type[Schema] | Schema) -> str:
     """A schema's component name; a partial one (for PATCH) is the Update variant."""
     if isinstance(schema, type):
@@ -148,13 +164,24 @@ def schema_name(schema: type[Schema] | Schema) -> str:
     return f"{name}Update" if schema.partial else name
 
 
-def error_response(description: str, schema: str = "HTTPError") -> dict[str, Any]:
+def error_response(
+    description: str,
+    schema: str = "HTTPError",
+    *,
+    headers: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     """An error answer for the document, in errors.py's JSON shape."""
     ref = {"$ref": f"#/components/schemas/{schema}"}
-    return {
+    answer = {
         "description": description,
         "content": {"application/json": {"schema": ref}},
     }
+    return {**answer, "headers": headers} if headers else answer
+
+
+def header(description: str, kind: str = "string") -> dict[str, Any]:
+    """A header an answer carries, for the document."""
+    return {"description": description, "schema": {"type": kind}}
 
 
 def complete(spec: dict[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,9 @@
 
 from typing import Any
 
-from flask import Flask, abort, current_app, request
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
-
-BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 HTTP_ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -32,7 +30,6 @@ def init_app(app: Flask) -> None:
     # Covers every HTTP error, including the 500 Flask makes from an unhandled
     # exception (which it logs before calling this handler).
     app.register_error_handler(HTTPException, http_error)
-    app.before_request(check_json_body)
 
 
 def http_error(error: HTTPException) -> ErrorResponse:
@@ -59,23 +56,3 @@ def field_errors(detail: Any) -> dict[str, Any]:
     for messages in (detail or {}).values():
         fields.update({str(name): problem for name, problem in messages.items()})
     return fields
-
-
-def check_json_body() -> None:
-    """Where a view reads a JSON body, refuse anything else, and JSON too deep
-    to parse, before the view's input validation sees it."""
-    if request.method not in BODY_METHODS or not reads_json_body():
-        return
-    if not request.is_json:
-        abort(415, "Send the body as JSON with Content-Type: application/json.")
-    try:
-        request.get_json()
-    except RecursionError:
-        abort(400, "The JSON body is nested too deeply.")
-
-
-def reads_json_body() -> bool:
-    view = current_app.view_functions.get(request.endpoint or "")
-    # flask-smorest's @arguments records where each input is read in the view's _apidoc.
-    inputs = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
-    return any(given.get("in") == "json" for given in inputs)
